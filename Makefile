@@ -1,0 +1,93 @@
+# HydrOS multikernel: the whole build, top to bottom.
+#   make          build images/hydros.img
+#   make run      boot it in QEMU (SMP=4 MEM=2G by default), serial on stdio
+#   make test     host unit tests, then boot tests in QEMU and Bochs
+#   make deps     install the Debian packages all of this needs
+
+SMP ?= 4
+MEM ?= 2G
+CMDLINE ?=
+B := build
+
+.PHONY: all deps run run-bochs test unit-test boot-test clean
+all: images/hydros.img
+
+## 1. Host packages (idempotent; run/test call it, it only installs what is missing)
+deps:
+	@tools/deps.sh
+
+## 2. Bootloader: MBR stage 1 and stage 2, flat binaries
+$(B)/boot/%.bin: bootloader/%.asm bootloader/common.inc | $(B)/boot
+	nasm -f bin -I bootloader/ -o $@ $<
+
+## 3. libc-mini and the per-core kernel, freestanding, linked at -2 GiB
+GCCINC := $(shell gcc -print-file-name=include)
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
+	-isystem $(GCCINC) -Ilibc-mini/include -Ipercore -Imsgchan \
+	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables
+LIBC_SRCS := $(wildcard libc-mini/*.c)
+KERNEL_SRCS := $(wildcard percore/*.c percore/arch/*.c)
+KERNEL_ASM := $(wildcard percore/arch/*.S)
+KERNEL_OBJS := $(patsubst %.c,$(B)/k/%.o,$(LIBC_SRCS) $(KERNEL_SRCS)) \
+	$(patsubst %.S,$(B)/k/%.o,$(KERNEL_ASM)) $(B)/k/trampoline.o
+
+$(B)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	gcc $(KCFLAGS) -MMD -MP -c -o $@ $<
+$(B)/k/%.o: %.S
+	@mkdir -p $(dir $@)
+	gcc $(KCFLAGS) -MMD -MP -c -o $@ $<
+# The AP trampoline starts in real mode: nasm builds it flat, the kernel embeds it.
+$(B)/boot/trampoline.bin: percore/arch/trampoline.asm | $(B)/boot
+	nasm -f bin -o $@ $<
+$(B)/k/trampoline.o: $(B)/boot/trampoline.bin
+	@mkdir -p $(dir $@)
+	cd $(B)/boot && objcopy -I binary -O elf64-x86-64 -B i386:x86-64 \
+	  --rename-section .data=.rodata,alloc,load,readonly,data,contents \
+	  trampoline.bin $(abspath $@)
+$(B)/kernel.elf: $(KERNEL_OBJS) percore/arch/kernel.ld
+	ld -nostdlib -z max-page-size=4096 -z noexecstack -T percore/arch/kernel.ld -o $@ $(KERNEL_OBJS)
+-include $(KERNEL_OBJS:.o=.d)
+
+## 4. Boot archive (cpio newc) and the disk image
+ARCHIVE_ROOT := $(B)/rootfs
+$(B)/archive.cpio: tools/mkcpio.py $(shell find $(ARCHIVE_ROOT) 2>/dev/null)
+	@mkdir -p $(ARCHIVE_ROOT)
+	python3 tools/mkcpio.py $(ARCHIVE_ROOT) $@
+images/hydros.img: $(B)/boot/stage1.bin $(B)/boot/stage2.bin $(B)/kernel.elf $(B)/archive.cpio tools/mkimage.py
+	python3 tools/mkimage.py --stage1 $(B)/boot/stage1.bin --stage2 $(B)/boot/stage2.bin \
+	  --kernel $(B)/kernel.elf --archive $(B)/archive.cpio --cmdline "$(CMDLINE)" -o $@
+
+$(B)/boot:
+	mkdir -p $@
+
+## 5. Running
+QEMU_FLAGS := -machine pc -cpu max -smp $(SMP) -m $(MEM) -nographic -no-reboot \
+	-drive file=images/hydros.img,format=raw,if=virtio
+run: deps images/hydros.img
+	qemu-system-x86_64 $(QEMU_FLAGS)
+run-bochs: deps images/hydros.img
+	python3 tests/boot/bochs.py --image images/hydros.img --cpus $(SMP) --serial -
+
+## 6. Tests: cmocka on the host, then boots driven through the serial console
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+	-fno-omit-frame-pointer -Ipercore -Imsgchan -Itests/unit
+UNIT_TESTS :=
+include $(wildcard tests/unit/*.mk)
+UNIT_BINS := $(addprefix $(B)/unit/test_,$(UNIT_TESTS))
+.SECONDEXPANSION:
+$(B)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(UNIT_DEPS_$$*)
+	@mkdir -p $(dir $@)
+	gcc $(HOST_CFLAGS) $(UNIT_CFLAGS_$*) -o $@ $< $(UNIT_SRCS_$*) $(UNIT_LIBS_$*) -lcmocka
+
+unit-test: deps $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+boot-test: deps images/hydros.img
+	python3 tests/boot/run_all.py
+
+test: unit-test boot-test
+
+clean:
+	rm -rf $(B)/k $(B)/boot $(B)/unit $(B)/kernel.elf $(B)/archive.cpio images/*.img

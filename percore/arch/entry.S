@@ -1,0 +1,129 @@
+/* Kernel entry points: the boot core's _start (from the bootloader), the
+ * application cores' ap_start64 (from the trampoline), and the interrupt
+ * stubs that build a struct trap_frame (percore/kernel.h) for trap(). */
+
+    .section .text.entry, "ax"
+    .globl _start
+_start:                         /* rdi = &boot_info (physical) */
+    leaq boot_stack_top(%rip), %rsp
+    xorl %ebp, %ebp             /* ends every stack trace */
+    call kmain
+1:  cli
+    hlt
+    jmp 1b
+
+    .text
+    .globl ap_start64
+ap_start64:                     /* rdi = core id, rsp = that core's stack */
+    xorl %ebp, %ebp
+    call ap_main
+1:  cli
+    hlt
+    jmp 1b
+
+/* One stub per vector: push a zero error code where the CPU pushes none,
+ * then the vector number, and join the common path. */
+.macro ISR_NOERR vec
+    .align 16
+isr\vec:
+    pushq $0
+    pushq $\vec
+    jmp isr_common
+.endm
+.macro ISR_ERR vec
+    .align 16
+isr\vec:
+    pushq $\vec
+    jmp isr_common
+.endm
+
+ISR_NOERR 0
+ISR_NOERR 1
+ISR_NOERR 2
+ISR_NOERR 3
+ISR_NOERR 4
+ISR_NOERR 5
+ISR_NOERR 6
+ISR_NOERR 7
+ISR_ERR 8
+ISR_NOERR 9
+ISR_ERR 10
+ISR_ERR 11
+ISR_ERR 12
+ISR_ERR 13
+ISR_ERR 14
+ISR_NOERR 15
+ISR_NOERR 16
+ISR_ERR 17
+ISR_NOERR 18
+ISR_NOERR 19
+ISR_NOERR 20
+ISR_ERR 21
+ISR_NOERR 22
+ISR_NOERR 23
+ISR_NOERR 24
+ISR_NOERR 25
+ISR_NOERR 26
+ISR_NOERR 27
+ISR_NOERR 28
+ISR_ERR 29
+ISR_ERR 30
+ISR_NOERR 31
+ISR_NOERR 32
+ISR_NOERR 255
+
+isr_common:
+    testb $3, 24(%rsp)          /* from user mode? then GS is the user's */
+    jz 1f
+    swapgs
+1:  pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+    movq %rsp, %rdi
+    call trap
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    testb $3, 24(%rsp)
+    jz 2f
+    swapgs
+2:  addq $16, %rsp              /* vector and error code */
+    iretq
+
+/* The stub addresses, for idt_init: vectors 0-32, then 255. */
+    .section .rodata
+    .globl isr_table
+isr_table:
+    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,255
+    .quad isr\v
+    .endr
+
+    .bss
+    .align 16
+    .space 16384
+boot_stack_top:

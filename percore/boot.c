@@ -1,0 +1,123 @@
+/* The boot core's path from the loader to an idle multikernel: console,
+ * descriptor tables, memory, page tables, ACPI, clocks, the other cores.
+ * Every core ends in core_online and core_idle: announce, then idle in hlt
+ * while its timer ticks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi.h"
+#include "arch/x86.h"
+#include "bootinfo.h"
+#include "kernel.h"
+
+#define TICK_CHECK_US 2000000
+#define DEFAULT_LAPIC 0xFEE00000ull
+
+static struct acpi_info acpi;
+
+static const void *acpi_map(uint64_t phys, uint64_t len, void *ctx)
+{
+    (void)ctx;
+    if (phys + len < phys || phys + len > direct_map_end)
+        return NULL;
+    return P2V(phys);
+}
+
+/* ACPI, or one CPU (this one) when the tables are missing or broken. */
+static void find_cpus(void)
+{
+    uint64_t rsdp = acpi_find_rsdp(acpi_map, NULL);
+    int err = rsdp ? acpi_parse(rsdp, acpi_map, NULL, &acpi) : ACPI_ERR_NO_RSDP;
+    if (err != ACPI_OK) {
+        uint32_t r[4];
+        cpuid(1, 0, r);
+        kprintf("warning: ACPI unusable (%s); running on one CPU\n", acpi_strerror(err));
+        memset(&acpi, 0, sizeof(acpi));
+        acpi.ncpus = 1;
+        acpi.cpus[0].apic_id = r[1] >> 24;
+        acpi.lapic_addr = DEFAULT_LAPIC;
+        return;
+    }
+    kprintf("acpi: OEM %s, %d CPUs (lapic ids", acpi.oem_id, acpi.ncpus);
+    for (int i = 0; i < acpi.ncpus; i++)
+        kprintf(" %u", acpi.cpus[i].apic_id);
+    kprintf("), local APIC at %p\n", (void *)acpi.lapic_addr);
+    for (int i = 0; i < acpi.nioapics; i++)
+        kprintf("acpi: IOAPIC id %u at %p, GSI base %u\n", acpi.ioapics[i].id,
+                (void *)(uint64_t)acpi.ioapics[i].addr, acpi.ioapics[i].gsi_base);
+    for (int i = 0; i < acpi.noverrides; i++)
+        kprintf("acpi: IRQ %u -> GSI %u (flags 0x%x)\n", acpi.overrides[i].source_irq,
+                acpi.overrides[i].gsi, acpi.overrides[i].flags);
+}
+
+/* Test hook: "crash=N" makes core N take a page fault once online. */
+static void maybe_crash(struct core *c)
+{
+    const char *v = cmdline_get("crash");
+    if (v && *v && strtoul(v, NULL, 10) == c->id)
+        *(volatile uint64_t *)0xdead000 = 1; /* nothing is mapped in the low half */
+}
+
+void core_online(struct core *c)
+{
+    kprintf("core %u online (lapic id %u)\n", c->id, c->lapic_id);
+    c->state = CORE_ONLINE;
+}
+
+_Noreturn void core_idle(void)
+{
+    maybe_crash(this_core());
+    for (;;)
+        sti_hlt();
+}
+
+/* Every online core should be taking timer interrupts; say so, or say which is not. */
+static void check_ticks(void)
+{
+    uint64_t end = uptime_us() + TICK_CHECK_US;
+    int ticking, online;
+    do {
+        ticking = online = 0;
+        for (int i = 0; i < ncores; i++) {
+            online += cores[i].state == CORE_ONLINE;
+            ticking += cores[i].state == CORE_ONLINE && cores[i].ticks >= 3;
+        }
+    } while (ticking < online && uptime_us() < end);
+    kprintf("timer: %d of %d cores ticking", ticking, ncores);
+    for (int i = 0; i < ncores; i++)
+        if (cores[i].state != CORE_ONLINE)
+            kprintf(", core %d %s", i, cores[i].state == CORE_HALTED ? "halted" : "absent");
+        else if (cores[i].ticks < 3)
+            kprintf(", core %d silent", i);
+    kprintf("\n");
+}
+
+void kmain(uint64_t boot_info_phys)
+{
+    const struct boot_info *bi = P2V(boot_info_phys);
+    struct core *c0 = &cores[0];
+    console_init();
+    idt_init();
+    desc_init_core(c0);
+    kprintf("\nHydrOS: an x86-64 multikernel, one kernel and one Erlang node per core\n");
+    if (bi->magic != BOOTINFO_MAGIC)
+        panic("boot_info at %p has a bad magic number: not started by our loader?", (void *)bi);
+    cmdline_init(bi->cmdline);
+    kprintf("command line: \"%s\"\n", bi->cmdline);
+    mm_init(bi);
+    paging_init();
+    find_cpus();
+    apic_init_boot(acpi.lapic_addr);
+    c0->lapic_id = lapic_id();
+    lapic_init_core();
+    core_online(c0);
+    uint64_t t0 = uptime_us();
+    smp_start(&acpi);
+    int online = 0;
+    for (int i = 0; i < ncores; i++)
+        online += cores[i].state != CORE_ABSENT;
+    kprintf("smp: %d of %d cores online, started in %lu ms\n", online, ncores, (uptime_us() - t0) / 1000);
+    sti();
+    check_ticks();
+    core_idle();
+}

@@ -1,0 +1,57 @@
+/* The serial console on COM1 (16550, 115200 8N1, polled). kprintf formats
+ * into a buffer first and writes it under one lock, so lines from different
+ * cores never interleave. Exception handlers use it too, so the lock is
+ * taken with interrupts off. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "arch/x86.h"
+#include "kernel.h"
+#include "spinlock.h"
+
+#define COM1 0x3F8
+#define LSR_THR_EMPTY 0x20
+
+static struct spinlock console_lock = SPINLOCK_INIT;
+
+void console_init(void)
+{
+    outb(COM1 + 1, 0x00); /* no UART interrupts: we poll */
+    outb(COM1 + 3, 0x80); /* divisor latch */
+    outb(COM1 + 0, 0x01); /* 115200 baud */
+    outb(COM1 + 1, 0x00);
+    outb(COM1 + 3, 0x03); /* 8N1 */
+    outb(COM1 + 2, 0xC7); /* FIFO on, cleared */
+    outb(COM1 + 4, 0x03); /* DTR, RTS */
+}
+
+static void serial_putc(char c)
+{
+    /* Bounded: a console that never drains must not hang the kernel. */
+    for (int i = 0; i < 100000 && !(inb(COM1 + 5) & LSR_THR_EMPTY); i++)
+        cpu_relax();
+    outb(COM1, (uint8_t)c);
+}
+
+void kprintf(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof(buf))
+        n = sizeof(buf) - 1;
+
+    uint64_t flags = read_rflags();
+    cli();
+    spin_lock(&console_lock);
+    for (int i = 0; i < n; i++) {
+        if (buf[i] == '\n')
+            serial_putc('\r');
+        serial_putc(buf[i]);
+    }
+    spin_unlock(&console_lock);
+    if (flags & RFLAGS_IF)
+        sti();
+}

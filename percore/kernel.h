@@ -1,0 +1,115 @@
+/* The per-core kernel's internal contracts, grouped by the file that defines
+ * them. Subsystems that are host-tested keep their own header (memmap.h,
+ * pmm.h, acpi.h, heap.h). Anything not listed here is static to its file. */
+#ifndef HYDROS_KERNEL_H
+#define HYDROS_KERNEL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_CORES 64
+#define PAGE_SIZE 4096ull
+#define KERNEL_VIRT_BASE 0xFFFFFFFF80000000ull
+#define PHYS_MAP_BASE 0xFFFF800000000000ull /* all physical memory, mapped 1:1 */
+#define P2V(pa) ((void *)((uint64_t)(pa) + PHYS_MAP_BASE))
+#define V2P(va) ((uint64_t)(va) - PHYS_MAP_BASE)
+#define V2P_KERNEL(va) ((uint64_t)(va) - KERNEL_VIRT_BASE) /* for symbols of the kernel image */
+#define KSTACK_SIZE 16384
+#define IST_STACK_SIZE 8192
+
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- core.c: one struct core per CPU, found through GS. */
+enum core_state { CORE_ABSENT, CORE_STARTING, CORE_ONLINE, CORE_HALTED };
+
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+
+struct core {
+    struct core *self; /* GS:0, so this_core() is one load */
+    uint32_t id;       /* 0 = the boot core; dense, in MADT order */
+    uint32_t lapic_id;
+    volatile int state;
+    volatile uint64_t ticks; /* LAPIC timer interrupts taken */
+    uint64_t gdt[7];
+    struct tss tss;
+    uint8_t stack[KSTACK_SIZE] __attribute__((aligned(16)));
+    uint8_t ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+};
+
+extern struct core cores[MAX_CORES];
+extern int ncores;
+
+static inline struct core *this_core(void)
+{
+    struct core *c;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+/* ---- console.c: COM1. Each kprintf call is written whole, never
+ * interleaved with another core's output. */
+void console_init(void);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- trap.c: exceptions and interrupts. */
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+void trap(struct trap_frame *f);
+_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void core_stop(void); /* this core only: interrupts off, hlt forever */
+
+/* ---- arch/desc.c: descriptor tables. */
+#define VEC_TIMER 0x20
+#define VEC_SPURIOUS 0xFF
+void idt_init(void);                 /* once, on the boot core */
+void desc_init_core(struct core *c); /* GDT, TSS, IDT and GS base of the calling core */
+
+/* ---- cmdline.c: the kernel command line, "key=value key2 ..." */
+void cmdline_init(const char *line);
+const char *cmdline_get(const char *key); /* value, "" for a bare key, NULL if absent */
+
+/* ---- mm.c: the boot-time page allocator over all usable RAM. */
+struct boot_info;
+void mm_init(const struct boot_info *bi);
+uint64_t page_alloc(uint64_t npages); /* physical address, zeroed; panics when out of memory */
+uint64_t mm_phys_top(void);           /* end of the highest RAM range */
+
+/* ---- paging.c: the kernel's own page tables. */
+extern uint64_t kernel_cr3;
+extern uint64_t direct_map_end; /* physical memory below this is at P2V() */
+void paging_init(void); /* builds and loads them on the boot core */
+
+/* ---- apic.c: local APIC, timer, calibrated clocks. */
+extern uint64_t tsc_per_us;
+void apic_init_boot(uint64_t lapic_phys); /* boot core: map, calibrate against the PIT */
+void lapic_init_core(void);               /* every core: enable, start the periodic timer */
+uint32_t lapic_id(void);
+void lapic_eoi(void);
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_sipi(uint32_t apic_id, uint8_t vector);
+void udelay(uint64_t us);
+uint64_t uptime_us(void); /* since the calibration, from the TSC */
+
+/* ---- smp.c: starting the other cores. */
+struct acpi_info;
+void smp_start(const struct acpi_info *ai);
+void ap_main(uint64_t core_id);
+
+/* ---- boot.c */
+void core_online(struct core *c); /* announce the core, mark it online */
+_Noreturn void core_idle(void);   /* hlt forever, taking interrupts */
+#endif

@@ -1,0 +1,173 @@
+"""Boots the disk image in QEMU or Bochs and reads its serial console.
+
+A Boot is a context manager: it starts the emulator, collects every byte the
+guest writes to COM1 in a background thread, and lets a test wait for a
+regular expression with a time limit. Only what the guest printed is
+matched (nothing typed is ever echoed into the buffer by the harness).
+Times are wall-clock seconds from the emulator's start, the only clock that
+means anything under TCG."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+IMAGE = os.path.join(ROOT, "images", "hydros.img")
+BUILD = os.path.join(ROOT, "build")
+
+
+class BootTimeout(AssertionError):
+    pass
+
+
+def variant_image(name, cmdline="", kernel=None):
+    """A copy of the image with another command line or kernel file."""
+    out_dir = os.path.join(BUILD, "test-images")
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, name + ".img")
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkimage.py"),
+                    "--stage1", os.path.join(BUILD, "boot", "stage1.bin"),
+                    "--stage2", os.path.join(BUILD, "boot", "stage2.bin"),
+                    "--kernel", kernel or os.path.join(BUILD, "kernel.elf"),
+                    "--archive", os.path.join(BUILD, "archive.cpio"),
+                    "--cmdline", cmdline, "-o", out],
+                   check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+class Boot:
+    def __init__(self, emulator="qemu", smp=4, mem="2G", image=IMAGE, extra=(), name="boot"):
+        self.emulator, self.smp, self.mem, self.image = emulator, smp, mem, image
+        self.extra, self.name = list(extra), name
+        self.output = b""
+        self.lock = threading.Condition()
+        self.proc = None
+        self.tmp = tempfile.mkdtemp(prefix="hydros-boot-")
+
+    # ---- starting and stopping
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        if self.emulator == "qemu":
+            self._start_qemu()
+        else:
+            self._start_bochs()
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc:
+            self.proc.wait()
+        log = os.path.join(BUILD, "test-logs")
+        os.makedirs(log, exist_ok=True)
+        with open(os.path.join(log, self.name + ".log"), "wb") as f:
+            f.write(self.output)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return False
+
+    def _start_qemu(self):
+        cmd = ["qemu-system-x86_64", "-machine", "pc", "-cpu", "max", "-smp", str(self.smp),
+               "-m", self.mem, "-display", "none", "-serial", "stdio", "-monitor", "none",
+               "-no-reboot", "-drive", "file=%s,format=raw,if=virtio,snapshot=on" % self.image]
+        self.proc = subprocess.Popen(cmd + self.extra, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True).start()
+
+    def _start_bochs(self):
+        serial = os.path.join(self.tmp, "com1.txt")
+        open(serial, "wb").close()
+        image = os.path.join(self.tmp, "disk.img")  # Bochs writes a lock beside its disk
+        shutil.copyfile(self.image, image)
+        cfg = os.path.join(self.tmp, "bochsrc")
+        with open(cfg, "w") as f:
+            f.write(bochsrc(image, self.smp, self.mem, serial))
+        cmds = os.path.join(self.tmp, "cmds")
+        with open(cmds, "w") as f:
+            f.write("c\n")
+        self.proc = subprocess.Popen(["bochs", "-q", "-f", cfg, "-rc", cmds], cwd=self.tmp,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        threading.Thread(target=self._tail, args=(serial,), daemon=True).start()
+
+    def _pump(self, stream):
+        while True:
+            data = stream.read1(4096)
+            if not data:
+                break
+            self._append(data)
+
+    def _tail(self, path):
+        with open(path, "rb") as f:
+            while self.proc.poll() is None:
+                data = f.read()
+                if data:
+                    self._append(data)
+                else:
+                    time.sleep(0.05)
+            self._append(f.read())
+
+    def _append(self, data):
+        with self.lock:
+            self.output += data
+            self.lock.notify_all()
+
+    # ---- reading the console
+    def text(self):
+        with self.lock:
+            return self.output.decode("utf-8", "replace").replace("\r", "")
+
+    def elapsed(self):
+        return time.monotonic() - self.t0
+
+    def expect(self, pattern, timeout):
+        """Waits until the console matches pattern (a regex, multiline). Returns the match.
+        Fails at the time limit, or at once when the emulator has exited."""
+        rx = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                m = rx.search(self.output.decode("utf-8", "replace").replace("\r", ""))
+                if m:
+                    return m
+                exited = self.proc.poll() is not None
+                if time.monotonic() >= deadline or exited:
+                    raise BootTimeout("%s: no match for %r %s; console was:\n%s" % (
+                        self.name, pattern,
+                        "(emulator exited)" if exited else "within %ss" % timeout,
+                        self.text()[-3000:]))
+                self.lock.wait(0.2)
+
+    def wait_cores(self, n, timeout):
+        """Waits for 'core K online' for every K < n; returns seconds to the last one."""
+        for k in range(n):
+            self.expect(r"^core %d online \(lapic id \d+\)$" % k, timeout)
+        t = self.elapsed()
+        print("  %s: %d cores online %.2f s after start" % (self.name, n, t), flush=True)
+        return t
+
+
+def bochsrc(image, cpus, mem, serial):
+    megs = int(mem[:-1]) * (1024 if mem.endswith("G") else 1)
+    return "\n".join([
+        "megs: %d" % megs,
+        "cpu: count=%d, ips=80000000, reset_on_triple_fault=0" % cpus,
+        "cpuid: x86_64=1, level=6, apic=xapic",
+        "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
+        "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
+        "ata0-master: type=disk, path=%s, mode=flat" % image,
+        "boot: disk",
+        "com1: enabled=1, mode=file, dev=%s" % serial,
+        'display_library: rfb, options="timeout=0"',
+        "clock: sync=realtime, time0=local",
+        "speaker: enabled=0",
+        "log: -",
+        "panic: action=fatal",
+        "error: action=ignore",
+        "info: action=ignore",
+        "debug: action=ignore",
+        "",
+    ])
