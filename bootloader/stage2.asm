@@ -196,9 +196,9 @@ check_memory:
         cmp byte [window_ok], 1
         jne .window_missing
         ret
-.small: mov si, msg_mem1
+.small: mov eax, esi
+        mov si, msg_mem1
         call print
-        mov eax, esi
         call print_dec
         mov si, msg_mem2
         jmp fail

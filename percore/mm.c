@@ -38,7 +38,8 @@ static uint64_t place_bitmap(const struct mem_range *usable, int n, uint64_t byt
 void mm_init(const struct boot_info *bi)
 {
     extern char __kernel_start[], __kernel_end[];
-    nmap = memmap_sanitize(bi->e820, bi->e820_count, map, MAX_RANGES);
+    int nraw = bi->e820_count < BOOT_E820_MAX ? (int)bi->e820_count : BOOT_E820_MAX;
+    nmap = memmap_sanitize(bi->e820, nraw, map, MAX_RANGES);
     if (nmap <= 0)
         panic("the E820 memory map has no valid entries");
     print_map();

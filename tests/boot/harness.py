@@ -164,6 +164,7 @@ def bochsrc(image, cpus, mem, serial):
         'display_library: rfb, options="timeout=0"',
         "clock: sync=realtime, time0=local",
         "speaker: enabled=0",
+        "sound: driver=dummy",  # no ALSA probing: it aborts without a sound card
         "log: -",
         "panic: action=fatal",
         "error: action=ignore",

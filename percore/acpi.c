@@ -1,0 +1,307 @@
+/* ACPI table parser: RSDP search, RSDT/XSDT walk, MADT decoding (see acpi.h).
+ * Firmware tables are untrusted input: every field is read byte by byte
+ * (tables are not aligned), every length is checked before it is used, and
+ * every byte read lies inside a range the map callback handed out. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acpi.h"
+#include "string.h"
+
+#define RSDP_V1_LEN 20
+#define RSDP_V2_LEN 36
+#define RSDP_MAX_LEN 4096
+#define SDT_HDR_LEN 36
+#define SDT_MAX_LEN (1u << 20) /* far above any real RSDT/XSDT/MADT */
+#define MADT_HDR_LEN 44
+#define MADT_PCAT_COMPAT 1
+
+/* MADT entry types and the shortest length each may have. */
+#define MADT_LAPIC 0
+#define MADT_IOAPIC 1
+#define MADT_OVERRIDE 2
+#define MADT_LAPIC_ADDR 5
+#define MADT_X2APIC 9
+#define LAPIC_ENABLED 1
+#define LAPIC_ONLINE_CAPABLE 2
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+static uint8_t sum8(const uint8_t *p, uint32_t len)
+{
+    uint8_t s = 0;
+    while (len--)
+        s += *p++;
+    return s;
+}
+
+/* The callback, refusing ranges that wrap around the address space so that
+ * it never has to. */
+static const uint8_t *map_range(acpi_map_fn map, void *ctx, uint64_t phys, uint64_t len)
+{
+    if (len == 0 || phys + len < phys)
+        return NULL;
+    return map(phys, len, ctx);
+}
+
+const char *acpi_strerror(int status)
+{
+    switch (status) {
+    case ACPI_OK: return "ACPI tables parsed";
+    case ACPI_ERR_BAD_ARG: return "ACPI parser called without a map callback or output";
+    case ACPI_ERR_NO_RSDP: return "no ACPI RSDP signature at the given address";
+    case ACPI_ERR_RSDP_CHECKSUM: return "ACPI RSDP checksum is wrong";
+    case ACPI_ERR_RSDP_LENGTH: return "ACPI 2.0 RSDP has an invalid length";
+    case ACPI_ERR_NO_ROOT: return "ACPI RSDP points to neither an RSDT nor an XSDT";
+    case ACPI_ERR_SDT_MAP: return "an ACPI table lies outside readable memory";
+    case ACPI_ERR_SDT_SIGNATURE: return "ACPI RSDT/XSDT has the wrong signature";
+    case ACPI_ERR_SDT_CHECKSUM: return "an ACPI table checksum is wrong";
+    case ACPI_ERR_SDT_LENGTH: return "an ACPI table length is invalid";
+    case ACPI_ERR_NO_MADT: return "no ACPI MADT (APIC table) found";
+    case ACPI_ERR_MADT_TRUNCATED: return "an ACPI MADT entry is empty or runs past the table";
+    case ACPI_ERR_MADT_ENTRY: return "an ACPI MADT entry is too short for its type";
+    case ACPI_ERR_NO_CPUS: return "the ACPI MADT lists no enabled CPU";
+    default: return "unknown ACPI status";
+    }
+}
+
+/* Checks the RSDP at phys; on success *rsdp points at its first
+ * RSDP_V1_LEN bytes, or at all of it (at least RSDP_V2_LEN) for revision >= 2. */
+static int rsdp_check(acpi_map_fn map, void *ctx, uint64_t phys, const uint8_t **rsdp)
+{
+    const uint8_t *p = map_range(map, ctx, phys, RSDP_V1_LEN);
+    if (p == NULL || memcmp(p, "RSD PTR ", 8) != 0)
+        return ACPI_ERR_NO_RSDP;
+    if (sum8(p, RSDP_V1_LEN) != 0)
+        return ACPI_ERR_RSDP_CHECKSUM;
+    if (p[15] >= 2) {
+        const uint8_t *v2 = map_range(map, ctx, phys, RSDP_V2_LEN);
+        if (v2 == NULL)
+            return ACPI_ERR_RSDP_LENGTH;
+        uint32_t len = rd32(v2 + 20);
+        if (len < RSDP_V2_LEN || len > RSDP_MAX_LEN)
+            return ACPI_ERR_RSDP_LENGTH;
+        p = map_range(map, ctx, phys, len);
+        if (p == NULL)
+            return ACPI_ERR_RSDP_LENGTH;
+        if (sum8(p, len) != 0)
+            return ACPI_ERR_RSDP_CHECKSUM;
+    }
+    *rsdp = p;
+    return ACPI_OK;
+}
+
+static uint64_t scan_rsdp(acpi_map_fn map, void *ctx, uint64_t start, uint64_t end)
+{
+    const uint8_t *unused;
+    for (uint64_t a = start; a < end; a += 16)
+        if (rsdp_check(map, ctx, a, &unused) == ACPI_OK)
+            return a;
+    return 0;
+}
+
+uint64_t acpi_find_rsdp(acpi_map_fn map, void *ctx)
+{
+    if (map == NULL)
+        return 0;
+    const uint8_t *seg = map_range(map, ctx, 0x40E, 2);
+    if (seg != NULL) {
+        uint64_t ebda = (uint64_t)rd16(seg) << 4;
+        uint64_t found = ebda ? scan_rsdp(map, ctx, ebda, ebda + 1024) : 0;
+        if (found)
+            return found;
+    }
+    return scan_rsdp(map, ctx, 0xE0000, 0x100000);
+}
+
+/* Maps the whole table at phys after checking its header: signature (when
+ * sig is not NULL), length, then checksum over that length. */
+static int sdt_load(acpi_map_fn map, void *ctx, uint64_t phys, const char *sig,
+                    const uint8_t **table, uint32_t *len)
+{
+    const uint8_t *h = map_range(map, ctx, phys, SDT_HDR_LEN);
+    if (h == NULL)
+        return ACPI_ERR_SDT_MAP;
+    if (sig != NULL && memcmp(h, sig, 4) != 0)
+        return ACPI_ERR_SDT_SIGNATURE;
+    uint32_t n = rd32(h + 4);
+    if (n < SDT_HDR_LEN || n > SDT_MAX_LEN)
+        return ACPI_ERR_SDT_LENGTH;
+    const uint8_t *t = map_range(map, ctx, phys, n);
+    if (t == NULL)
+        return ACPI_ERR_SDT_MAP;
+    if (sum8(t, n) != 0)
+        return ACPI_ERR_SDT_CHECKSUM;
+    *table = t;
+    *len = n;
+    return ACPI_OK;
+}
+
+/* Walks the root table's entries (4 or 8 bytes wide) for the first "APIC"
+ * table. Entries whose header cannot be mapped are skipped, since the MADT
+ * may be listed after them; if the MADT is then missing, that is reported as
+ * ACPI_ERR_SDT_MAP rather than ACPI_ERR_NO_MADT, as it may have been one of them. */
+static int find_madt(acpi_map_fn map, void *ctx, const uint8_t *root, uint32_t len,
+                     unsigned width, const uint8_t **madt, uint32_t *madt_len)
+{
+    bool unmapped = false;
+    for (uint32_t off = SDT_HDR_LEN; off + width <= len; off += width) {
+        uint64_t phys = width == 8 ? rd64(root + off) : rd32(root + off);
+        if (phys == 0)
+            continue;
+        const uint8_t *h = map_range(map, ctx, phys, SDT_HDR_LEN);
+        if (h == NULL) {
+            unmapped = true;
+            continue;
+        }
+        if (memcmp(h, "APIC", 4) == 0)
+            return sdt_load(map, ctx, phys, "APIC", madt, madt_len);
+    }
+    return unmapped ? ACPI_ERR_SDT_MAP : ACPI_ERR_NO_MADT;
+}
+
+static void add_cpu(struct acpi_info *out, uint32_t apic_id, uint32_t uid)
+{
+    for (int i = 0; i < out->ncpus; i++)
+        if (out->cpus[i].apic_id == apic_id)
+            return; /* listed twice (LAPIC and x2APIC form): start it once */
+    if (out->ncpus == ACPI_MAX_CPUS) {
+        out->dropped++;
+        return;
+    }
+    out->cpus[out->ncpus].apic_id = apic_id;
+    out->cpus[out->ncpus].uid = uid;
+    out->ncpus++;
+}
+
+/* Length an entry of this type must have at least; 2 for types we skip. */
+static unsigned madt_min_len(uint8_t type)
+{
+    switch (type) {
+    case MADT_LAPIC: return 8;
+    case MADT_IOAPIC: return 12;
+    case MADT_OVERRIDE: return 10;
+    case MADT_LAPIC_ADDR: return 12;
+    case MADT_X2APIC: return 16;
+    default: return 2;
+    }
+}
+
+static void madt_entry(struct acpi_info *out, const uint8_t *e)
+{
+    switch (e[0]) {
+    case MADT_LAPIC:
+        /* APIC id 0xFF is the broadcast id, never a real CPU. */
+        if ((rd32(e + 4) & (LAPIC_ENABLED | LAPIC_ONLINE_CAPABLE)) && e[3] != 0xFF)
+            add_cpu(out, e[3], e[2]);
+        break;
+    case MADT_X2APIC:
+        if ((rd32(e + 8) & (LAPIC_ENABLED | LAPIC_ONLINE_CAPABLE)) && rd32(e + 4) != 0xFFFFFFFF)
+            add_cpu(out, rd32(e + 4), rd32(e + 12));
+        break;
+    case MADT_IOAPIC:
+        if (out->nioapics == ACPI_MAX_IOAPICS) {
+            out->dropped++;
+            break;
+        }
+        out->ioapics[out->nioapics].id = e[2];
+        out->ioapics[out->nioapics].addr = rd32(e + 4);
+        out->ioapics[out->nioapics].gsi_base = rd32(e + 8);
+        out->nioapics++;
+        break;
+    case MADT_OVERRIDE:
+        if (out->noverrides == ACPI_MAX_OVERRIDES) {
+            out->dropped++;
+            break;
+        }
+        out->overrides[out->noverrides].bus = e[2];
+        out->overrides[out->noverrides].source_irq = e[3];
+        out->overrides[out->noverrides].gsi = rd32(e + 4);
+        out->overrides[out->noverrides].flags = rd16(e + 8);
+        out->noverrides++;
+        break;
+    case MADT_LAPIC_ADDR:
+        out->lapic_addr = rd64(e + 4);
+        break;
+    default:
+        break; /* NMI routing, GIC, ...: not needed to start the CPUs */
+    }
+}
+
+/* Decodes a checksummed MADT of len bytes. Every entry is bounds-checked
+ * before any of its bytes is read. */
+static int madt_parse(const uint8_t *t, uint32_t len, struct acpi_info *out)
+{
+    if (len < MADT_HDR_LEN)
+        return ACPI_ERR_SDT_LENGTH;
+    out->lapic_addr = rd32(t + 36);
+    out->legacy_pics = rd32(t + 40) & MADT_PCAT_COMPAT;
+    for (uint32_t off = MADT_HDR_LEN; off < len;) {
+        if (len - off < 2 || t[off + 1] < 2 || t[off + 1] > len - off)
+            return ACPI_ERR_MADT_TRUNCATED;
+        if (t[off + 1] < madt_min_len(t[off]))
+            return ACPI_ERR_MADT_ENTRY;
+        madt_entry(out, t + off);
+        off += t[off + 1];
+    }
+    return out->ncpus > 0 ? ACPI_OK : ACPI_ERR_NO_CPUS;
+}
+
+static int parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info *out)
+{
+    const uint8_t *rsdp;
+    int st = rsdp_check(map, ctx, rsdp_phys, &rsdp);
+    if (st != ACPI_OK)
+        return st;
+    memcpy(out->oem_id, rsdp + 9, 6);
+    out->oem_id[6] = '\0';
+    out->revision = rsdp[15];
+
+    /* The XSDT wins when there is one: the RSDT cannot reach above 4 GiB. */
+    uint64_t root_phys = rd32(rsdp + 16);
+    const char *root_sig = "RSDT";
+    unsigned width = 4;
+    if (rsdp[15] >= 2 && rd64(rsdp + 24) != 0) {
+        root_phys = rd64(rsdp + 24);
+        root_sig = "XSDT";
+        width = 8;
+    }
+    if (root_phys == 0)
+        return ACPI_ERR_NO_ROOT;
+    const uint8_t *root, *madt;
+    uint32_t root_len, madt_len;
+    st = sdt_load(map, ctx, root_phys, root_sig, &root, &root_len);
+    if (st != ACPI_OK)
+        return st;
+    st = find_madt(map, ctx, root, root_len, width, &madt, &madt_len);
+    if (st != ACPI_OK)
+        return st;
+    return madt_parse(madt, madt_len, out);
+}
+
+int acpi_parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info *out)
+{
+    if (out == NULL)
+        return ACPI_ERR_BAD_ARG;
+    memset(out, 0, sizeof(*out));
+    if (map == NULL)
+        return ACPI_ERR_BAD_ARG;
+    int st = parse(rsdp_phys, map, ctx, out);
+    if (st != ACPI_OK)
+        memset(out, 0, sizeof(*out)); /* no half-filled CPU list for a caller to trust */
+    return st;
+}
