@@ -68,7 +68,7 @@ QEMU_FLAGS := -machine pc -cpu max -smp $(SMP) -m $(MEM) -nographic -no-reboot \
 run: deps images/hydros.img
 	qemu-system-x86_64 $(QEMU_FLAGS)
 run-bochs: deps images/hydros.img
-	python3 tests/boot/bochs.py --image images/hydros.img --cpus $(SMP) --serial -
+	python3 tests/boot/bochs.py --image images/hydros.img --cpus $(SMP)
 
 ## 6. Tests: cmocka on the host, then boots driven through the serial console
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,11 +63,9 @@ static void put_field(struct sink *s, const struct spec *sp, const char *prefix,
  * 0 with precision 0 prints no digits), and '0' pads to the width only
  * when neither '-' nor a precision is given. */
 static void put_uint(struct sink *s, const struct spec *sp, const char *prefix,
-                     unsigned long long v)
+                     unsigned long long v, unsigned base)
 {
     const char *digits = sp->conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-    unsigned base = sp->conv == 'o' ? 8 : sp->conv == 'u' || sp->conv == 'd' ||
-                    sp->conv == 'i' ? 10 : 16;
     char buf[22]; /* 2^64 - 1 has 22 octal digits */
     char *p = buf + sizeof buf;
     size_t len, zeros, min_digits = sp->prec < 0 ? 1 : (size_t)sp->prec;
@@ -132,10 +131,11 @@ static void parse_spec(const char **fmt, struct spec *sp, va_list *ap)
             sp->prec = parse_int(&f);
         }
     }
-    if (*f == 'z') {
+    if (*f == 'z' || *f == 'l')
         sp->length = *f++;
-    } else if (*f == 'l') {
-        sp->length = *++f == 'l' ? (f++, 'q') : 'l';
+    if (sp->length == 'l' && *f == 'l') {
+        sp->length = 'q';
+        f++;
     }
     sp->conv = *f;
     *fmt = f;
@@ -168,21 +168,26 @@ static bool put_conversion(struct sink *s, struct spec *sp, va_list *ap)
     case 'd':
     case 'i': {
         long long v = arg_signed(sp, ap);
-        /* 0 - v as unsigned: no overflow even for LLONG_MIN. */
-        unsigned long long mag = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
-        put_uint(s, sp, v < 0 ? "-" : sp->plus ? "+" : sp->space ? " " : "", mag);
+        unsigned long long mag = (unsigned long long)v;
+        const char *sign = v < 0 ? "-" : sp->plus ? "+" : sp->space ? " " : "";
+
+        /* Negated as unsigned: -LLONG_MIN does not fit a long long. */
+        put_uint(s, sp, sign, v < 0 ? 0 - mag : mag, 10);
         return true;
     }
     case 'u':
+        put_uint(s, sp, "", arg_unsigned(sp, ap), 10);
+        return true;
     case 'x':
     case 'X':
+        put_uint(s, sp, "", arg_unsigned(sp, ap), 16);
+        return true;
     case 'o':
-        put_uint(s, sp, "", arg_unsigned(sp, ap));
+        put_uint(s, sp, "", arg_unsigned(sp, ap), 8);
         return true;
     case 'p':
         sp->prec = 2 * sizeof(void *); /* fixed width: every hex digit */
-        sp->conv = 'x';
-        put_uint(s, sp, "0x", (unsigned long long)(size_t)va_arg(*ap, void *));
+        put_uint(s, sp, "0x", (uintptr_t)va_arg(*ap, void *), 16);
         return true;
     case 'c': {
         char c = (char)va_arg(*ap, int);
@@ -191,10 +196,12 @@ static bool put_conversion(struct sink *s, struct spec *sp, va_list *ap)
     }
     case 's': {
         const char *str = va_arg(*ap, const char *);
+        /* strnlen: with a precision, str need not be NUL-terminated. */
+        size_t max = sp->prec < 0 ? SIZE_MAX : (size_t)sp->prec;
+
         if (!str)
             str = "(null)";
-        /* strnlen: with a precision, str need not be NUL-terminated. */
-        put_field(s, sp, "", 0, str, strnlen(str, sp->prec < 0 ? (size_t)-1 : (size_t)sp->prec));
+        put_field(s, sp, "", 0, str, strnlen(str, max));
         return true;
     }
     case '%':

@@ -1,16 +1,51 @@
 #!/bin/sh
-# Installs the Debian packages that the build, `make run` and the tests need.
+# Installs the Debian packages that the build, `make run` and the tests need,
+# and the deb-src entry that `apt-get source erlang` (tools/build-erts.sh) needs.
 # Idempotent and non-interactive: prints nothing and installs nothing when all are present.
 set -e
+# kernel, images, tests
 PKGS="nasm qemu-system-x86 bochs bochsbios vgabios libcmocka-dev python3 gcc make binutils"
+# ERTS: static musl build (tools/build-erts.sh), boot archive (tools/mkrootfs.py),
+# host checks (tests/host/); erlang-base gives the kernel/stdlib .beam files and erl.
+PKGS="$PKGS musl-tools erlang-base dpkg-dev perl m4 strace"
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+updated=""
+
+# deb-src for bookworm, in a file of our own (the machine's debian.sources is
+# deb822 and may list only `Types: deb`). Written once; apt-get update runs
+# only when the file is new or its Sources index has never been fetched.
+SRC_FILE=/etc/apt/sources.list.d/hydros-deb-src.sources
+if ! grep -rqsE '^(Types:.*deb-src|deb-src[[:space:]].*bookworm)' \
+        /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null; then
+    echo "deps: adding deb-src entries ($SRC_FILE)"
+    $SUDO tee "$SRC_FILE" >/dev/null <<'EOF'
+# Added by tools/deps.sh: source packages for `apt-get source erlang`.
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+fi
+if ! ls /var/lib/apt/lists/ 2>/dev/null | grep -q '_source_Sources'; then
+    $SUDO apt-get update -q >/dev/null
+    updated=1
+fi
+
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 echo "deps: installing$missing"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
+[ -n "$updated" ] || $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends $missing

@@ -38,11 +38,14 @@ static void test_strtoul_family(void **state)
 
             if (base == 1)
                 continue;
-            assert_int_equal(mini_strtoul(s, &got_end, base), strtoul(s, &want_end, base));
+            assert_int_equal(mini_strtoul(s, &got_end, base),
+                             strtoul(s, &want_end, base));
             assert_ptr_equal(got_end, want_end);
-            assert_int_equal(mini_strtoull(s, &got_end, base), strtoull(s, &want_end, base));
+            assert_int_equal(mini_strtoull(s, &got_end, base),
+                             strtoull(s, &want_end, base));
             assert_ptr_equal(got_end, want_end);
-            assert_int_equal(mini_strtol(s, &got_end, base), strtol(s, &want_end, base));
+            assert_int_equal(mini_strtol(s, &got_end, base),
+                             strtol(s, &want_end, base));
             assert_ptr_equal(got_end, want_end);
         }
 }
@@ -114,5 +117,5 @@ int libc_test_stdlib(void)
         cmocka_unit_test(test_abs),
         cmocka_unit_test(test_ctype_all_bytes),
     };
-    return cmocka_run_group_tests_name("libc-mini stdlib.h and ctype.h", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("libc-mini stdlib.h, ctype.h", tests, NULL, NULL);
 }
