@@ -189,5 +189,5 @@ char *strstr(const char *haystack, const char *needle)
     for (; *haystack; haystack++)
         if (strncmp(haystack, needle, len) == 0)
             return (char *)haystack;
-    return NULL;
+    return len ? NULL : (char *)haystack;
 }
