@@ -151,12 +151,12 @@ static int sdt_load(acpi_map_fn map, void *ctx, uint64_t phys, const char *sig,
     return ACPI_OK;
 }
 
-/* Walks the root table's entries (4 or 8 bytes wide) for the first "APIC"
- * table. Entries whose header cannot be mapped are skipped, since the MADT
+/* Walks the root table's entries (4 or 8 bytes wide) for the first table
+ * with signature sig. Entries whose header cannot be mapped are skipped, since the MADT
  * may be listed after them; if the MADT is then missing, that is reported as
  * ACPI_ERR_SDT_MAP rather than ACPI_ERR_NO_MADT, as it may have been one of them. */
-static int find_madt(acpi_map_fn map, void *ctx, const uint8_t *root, uint32_t len,
-                     unsigned width, const uint8_t **madt, uint32_t *madt_len)
+static int find_table(acpi_map_fn map, void *ctx, const uint8_t *root, uint32_t len,
+                      unsigned width, const char *sig, const uint8_t **table, uint32_t *table_len)
 {
     bool unmapped = false;
     for (uint32_t off = SDT_HDR_LEN; off + width <= len; off += width) {
@@ -168,10 +168,36 @@ static int find_madt(acpi_map_fn map, void *ctx, const uint8_t *root, uint32_t l
             unmapped = true;
             continue;
         }
-        if (memcmp(h, "APIC", 4) == 0)
-            return sdt_load(map, ctx, phys, "APIC", madt, madt_len);
+        if (memcmp(h, sig, 4) == 0)
+            return sdt_load(map, ctx, phys, sig, table, table_len);
     }
     return unmapped ? ACPI_ERR_SDT_MAP : ACPI_ERR_NO_MADT;
+}
+
+/* The PM1a control port from the FADT and the S5 sleep type from the
+ * DSDT's \_S5 package (the first byte of Package(){...}): what powering the
+ * machine off takes. Optional: without them power_off stays false. */
+static void power_info(acpi_map_fn map, void *ctx, const uint8_t *root, uint32_t len, unsigned width,
+                       struct acpi_info *out)
+{
+    const uint8_t *fadt, *dsdt;
+    uint32_t flen, dlen;
+    if (find_table(map, ctx, root, len, width, "FACP", &fadt, &flen) != ACPI_OK || flen < 68)
+        return;
+    if (sdt_load(map, ctx, rd32(fadt + 40), "DSDT", &dsdt, &dlen) != ACPI_OK)
+        return;
+    for (uint32_t i = SDT_HDR_LEN; i + 10 < dlen; i++) {
+        if (memcmp(dsdt + i, "_S5_", 4) != 0 || dsdt[i + 4] != 0x12 /* PackageOp */)
+            continue;
+        uint32_t at = i + 5 + (dsdt[i + 5] >> 6) + 1 + 1; /* past PkgLength and NumElements */
+        if (at + 1 >= dlen)
+            return;
+        uint8_t op = dsdt[at];
+        out->slp_typ_s5 = op == 0x0A /* BytePrefix */ ? dsdt[at + 1] : op == 0x01 /* One */ ? 1 : 0;
+        out->pm1a_cnt = rd32(fadt + 64);
+        out->power_off = out->pm1a_cnt != 0;
+        return;
+    }
 }
 
 static void add_cpu(struct acpi_info *out, uint32_t apic_id, uint32_t uid)
@@ -287,10 +313,13 @@ static int parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_inf
     st = sdt_load(map, ctx, root_phys, root_sig, &root, &root_len);
     if (st != ACPI_OK)
         return st;
-    st = find_madt(map, ctx, root, root_len, width, &madt, &madt_len);
+    st = find_table(map, ctx, root, root_len, width, "APIC", &madt, &madt_len);
     if (st != ACPI_OK)
         return st;
-    return madt_parse(madt, madt_len, out);
+    st = madt_parse(madt, madt_len, out);
+    if (st == ACPI_OK)
+        power_info(map, ctx, root, root_len, width, out);
+    return st;
 }
 
 int acpi_parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info *out)

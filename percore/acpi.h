@@ -67,6 +67,9 @@ struct acpi_info {
     /* Entries that did not fit above (CPUs past ACPI_MAX_CPUS, ...); they
      * are dropped, not an error, but worth a warning. */
     int dropped;
+    bool power_off;       /* the two below were found: S5 works */
+    uint32_t pm1a_cnt;    /* FADT PM1a control block port */
+    uint8_t slp_typ_s5;   /* DSDT \_S5 sleep type for PM1a */
 };
 
 enum acpi_status {

@@ -9,6 +9,7 @@
 #include "arch/x86.h"
 #include "bootinfo.h"
 #include "kernel.h"
+#include "sched.h"
 
 #define TICK_CHECK_US 2000000
 #define DEFAULT_LAPIC 0xFEE00000ull
@@ -58,6 +59,17 @@ static void maybe_crash(struct core *c)
         *(volatile uint64_t *)0xdead000 = 1; /* nothing is mapped in the low half */
 }
 
+_Noreturn void acpi_power_off(void)
+{
+    kprintf("hydros: powering off\n");
+    if (acpi.power_off) {
+        outw(acpi.pm1a_cnt, (uint16_t)(acpi.slp_typ_s5 << 10 | 1 << 13)); /* SLP_TYP, SLP_EN */
+        udelay(100000);
+    }
+    kprintf("hydros: the machine did not power off (no ACPI S5); halting\n");
+    core_stop();
+}
+
 void core_online(struct core *c)
 {
     kprintf("core %u online (lapic id %u)\n", c->id, c->lapic_id);
@@ -99,6 +111,7 @@ void kmain(uint64_t boot_info_phys)
     console_init();
     idt_init();
     desc_init_core(c0);
+    cpu_init_core();
     kprintf("\nHydrOS: an x86-64 multikernel, one kernel and one Erlang node per core\n");
     if (bi->magic != BOOTINFO_MAGIC)
         panic("boot_info at %p has a bad magic number: not started by our loader?", (void *)bi);
@@ -119,5 +132,9 @@ void kmain(uint64_t boot_info_phys)
     kprintf("smp: %d of %d cores online, started in %lu ms\n", online, ncores, (uptime_us() - t0) / 1000);
     sti();
     check_ticks();
+    rtc_init();
+    sched_init_core();
+    if (node_start(P2V(bi->archive_phys), bi->archive_size) == 0)
+        sched_start();
     core_idle();
 }

@@ -7,9 +7,12 @@
 
 #include "arch/x86.h"
 #include "kernel.h"
+#include "sched.h"
 #include "spinlock.h"
+#include "tty.h"
 
 #define COM1 0x3F8
+#define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 
 static struct spinlock console_lock = SPINLOCK_INIT;
@@ -31,6 +34,30 @@ static void serial_putc(char c)
     for (int i = 0; i < 100000 && !(inb(COM1 + 5) & LSR_THR_EMPTY); i++)
         cpu_relax();
     outb(COM1, (uint8_t)c);
+}
+
+void console_write(const char *s, uint64_t n)
+{
+    uint64_t flags = read_rflags();
+    cli();
+    spin_lock(&console_lock);
+    for (uint64_t i = 0; i < n; i++)
+        serial_putc(s[i]);
+    spin_unlock(&console_lock);
+    if (flags & RFLAGS_IF)
+        sti();
+}
+
+/* Received bytes go to the console node's tty. Polled from the scheduler
+ * (every tick and every return to user mode): the UART holds 16 bytes, and
+ * QEMU stops sending while they are not taken, so nothing is lost. */
+void console_poll(void)
+{
+    struct tty *t = console_tty();
+    if (!t)
+        return;
+    while (inb(COM1 + 5) & LSR_DATA_READY)
+        tty_input(t, (char)inb(COM1));
 }
 
 void kprintf(const char *fmt, ...)

@@ -34,12 +34,31 @@ struct tss {
     uint16_t iomap_base;
 } __attribute__((packed));
 
+/* The scheduler's per-core state (sched.c). */
+struct thread;
+struct ktimer;
+struct node;
+struct sched {
+    struct thread *current;
+    struct thread *rq_head, *rq_tail;
+    struct ktimer *timers; /* armed, sorted by deadline */
+    volatile bool need_resched;
+};
+
+/* The first three fields are at fixed offsets: the syscall entry reaches
+ * them through GS (arch/entry.S). */
+#define CORE_USER_RSP 8
+#define CORE_KSTACK_TOP 16
 struct core {
-    struct core *self; /* GS:0, so this_core() is one load */
-    uint32_t id;       /* 0 = the boot core; dense, in MADT order */
+    struct core *self;  /* GS:0, so this_core() is one load */
+    uint64_t user_rsp;  /* scratch for the syscall entry */
+    uint64_t kstack_top; /* the current thread's kernel stack top */
+    uint32_t id;        /* 0 = the boot core; dense, in MADT order */
     uint32_t lapic_id;
     volatile int state;
     volatile uint64_t ticks; /* LAPIC timer interrupts taken */
+    struct sched sched;
+    struct node *node;       /* the user program this core runs, if any */
     uint64_t gdt[7];
     struct tss tss;
     uint8_t stack[KSTACK_SIZE] __attribute__((aligned(16)));
@@ -59,6 +78,8 @@ static inline struct core *this_core(void)
 /* ---- console.c: COM1. Each kprintf call is written whole, never
  * interleaved with another core's output. */
 void console_init(void);
+void console_poll(void); /* feeds received bytes to the console tty; kernel context */
+void console_write(const char *s, uint64_t n); /* raw bytes, one lock for all of them */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- trap.c: exceptions and interrupts. */
@@ -74,9 +95,13 @@ _Noreturn void core_stop(void); /* this core only: interrupts off, hlt forever *
 
 /* ---- arch/desc.c: descriptor tables. */
 #define VEC_TIMER 0x20
+#define VEC_SYSCALL 0x100 /* not an IDT vector: how syscall_entry marks its frames */
 #define VEC_SPURIOUS 0xFF
 void idt_init(void);                 /* once, on the boot core */
 void desc_init_core(struct core *c); /* GDT, TSS, IDT and GS base of the calling core */
+
+/* ---- arch/cpu.c */
+void cpu_init_core(void); /* SSE, NX, the syscall MSRs */
 
 /* ---- cmdline.c: the kernel command line, "key=value key2 ..." */
 void cmdline_init(const char *line);
@@ -85,7 +110,10 @@ const char *cmdline_get(const char *key); /* value, "" for a bare key, NULL if a
 /* ---- mm.c: the boot-time page allocator over all usable RAM. */
 struct boot_info;
 void mm_init(const struct boot_info *bi);
-uint64_t page_alloc(uint64_t npages); /* physical address, zeroed; panics when out of memory */
+uint64_t page_alloc(uint64_t npages);     /* physical address, zeroed; panics when out of memory */
+uint64_t page_alloc_try(uint64_t npages); /* the same, or 0 when out of memory */
+void page_free(uint64_t pa, uint64_t npages);
+uint64_t page_free_count(void);
 uint64_t mm_phys_top(void);           /* end of the highest RAM range */
 
 /* ---- paging.c: the kernel's own page tables. */
@@ -104,12 +132,17 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t vector);
 void udelay(uint64_t us);
 uint64_t uptime_us(void); /* since the calibration, from the TSC */
 
+/* ---- rtc.c */
+void rtc_init(void); /* boot core, once the TSC is calibrated */
+uint64_t realtime_us(void);
+
 /* ---- smp.c: starting the other cores. */
 struct acpi_info;
 void smp_start(const struct acpi_info *ai);
 void ap_main(uint64_t core_id);
 
 /* ---- boot.c */
+_Noreturn void acpi_power_off(void); /* S5 through the FADT; halts when that is missing */
 void core_online(struct core *c); /* announce the core, mark it online */
 _Noreturn void core_idle(void);   /* hlt forever, taking interrupts */
 #endif

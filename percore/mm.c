@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bootinfo.h"
+#include "heap.h"
 #include "kernel.h"
 #include "memmap.h"
 #include "pmm.h"
@@ -35,6 +36,25 @@ static uint64_t place_bitmap(const struct mem_range *usable, int n, uint64_t byt
     panic("no room below 4 GiB for the page bitmap (%lu bytes)", bytes);
 }
 
+/* The kernel heap draws whole pages from the same allocator. */
+static void *heap_pages(size_t npages)
+{
+    uint64_t pa = pmm_alloc(&kernel_pmm, npages, 1);
+    return pa ? P2V(pa) : NULL;
+}
+
+static void heap_return(void *p, size_t npages)
+{
+    page_free(V2P(p), npages);
+}
+
+static void heap_fail(const char *why, const void *ptr)
+{
+    panic("kfree(%p): %s", ptr, why);
+}
+
+static const struct heap_ops kernel_heap_ops = {heap_pages, heap_return, heap_fail};
+
 void mm_init(const struct boot_info *bi)
 {
     extern char __kernel_start[], __kernel_end[];
@@ -61,19 +81,39 @@ void mm_init(const struct boot_info *bi)
     for (int i = 0; i < nusable; i++)
         pmm_add_free(&kernel_pmm, usable[i].base, usable[i].end);
     pmm_reserve(&kernel_pmm, bm, bm + bm_bytes);
+    heap_init(&kernel_heap_ops);
     kprintf("memory: %lu MiB usable, %lu MiB free; kernel %lu KiB, archive %lu KiB\n",
             memmap_total(usable, nusable) >> 20, pmm_free_pages(&kernel_pmm) >> 8,
             (uint64_t)(__kernel_end - __kernel_start) >> 10, bi->archive_size >> 10);
 }
 
-uint64_t page_alloc(uint64_t npages)
+uint64_t page_alloc_try(uint64_t npages)
 {
     uint64_t pa = pmm_alloc(&kernel_pmm, npages, 1);
-    if (!pa)
-        panic("out of physical memory (%lu pages wanted, %lu free)", npages, pmm_free_pages(&kernel_pmm));
-    memset(P2V(pa), 0, npages * PAGE_SIZE);
+    if (pa)
+        memset(P2V(pa), 0, npages * PAGE_SIZE);
     return pa;
 }
+
+uint64_t page_alloc(uint64_t npages)
+{
+    uint64_t pa = page_alloc_try(npages);
+    if (!pa)
+        panic("out of physical memory (%lu pages wanted, %lu free)", npages, pmm_free_pages(&kernel_pmm));
+    return pa;
+}
+
+void page_free(uint64_t pa, uint64_t npages)
+{
+    if (pmm_free(&kernel_pmm, pa, npages) != 0)
+        panic("page_free(%p, %lu): not allocated", (void *)pa, npages);
+}
+
+uint64_t page_free_count(void)
+{
+    return pmm_free_pages(&kernel_pmm);
+}
+
 
 uint64_t mm_phys_top(void)
 {

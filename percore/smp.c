@@ -91,6 +91,7 @@ void ap_main(uint64_t core_id)
     struct core *c = &cores[core_id];
     write_cr3(kernel_cr3);
     desc_init_core(c);
+    cpu_init_core();
     lapic_init_core();
     core_online(c);
     core_idle();

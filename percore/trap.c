@@ -6,6 +6,10 @@
 
 #include "arch/x86.h"
 #include "kernel.h"
+#include "sched.h"
+#include "syscall.h"
+#include "uapi.h"
+#include "vm.h"
 
 static const char *const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -51,7 +55,7 @@ static void stack_trace(uint64_t rbp)
     kprintf("\n");
 }
 
-static void exception(struct trap_frame *f)
+static _Noreturn void exception(struct trap_frame *f)
 {
     struct core *c = this_core();
     const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "reserved";
@@ -69,18 +73,56 @@ static void exception(struct trap_frame *f)
     core_stop();
 }
 
+/* A fault in user mode ends the node (never the core): a register dump
+ * naming the thread, then every thread of the node is unwound. */
+static _Noreturn void user_fault(struct trap_frame *f, const char *why)
+{
+    struct thread *t = current();
+    struct node *n = t->node;
+    const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "reserved";
+    kprintf("\n*** node %d, thread %d: %s: exception %lu (%s), error code 0x%lx\n", n->id, t->tid, why,
+            f->vector, name, f->error);
+    kprintf("  rip %p  rsp %p  rflags 0x%lx  cr2 %p  fs %p\n", (void *)f->rip, (void *)f->rsp, f->rflags,
+            (void *)read_cr2(), (void *)rdmsr(MSR_FS_BASE));
+    kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+    kprintf("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+    kprintf("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
+    kprintf("  r13 %016lx r14 %016lx r15 %016lx\n", f->r13, f->r14, f->r15);
+    kprintf("*** node %d is dead; the kernel of core %u keeps running\n", n->id, this_core()->id);
+    n->crashed = true;
+    node_kill(n, 128 + 11);
+    thread_exit(t);
+}
+
 void trap(struct trap_frame *f)
 {
+    bool from_user = f->cs & 3;
     switch (f->vector) {
     case VEC_TIMER:
         this_core()->ticks++;
+        this_core()->sched.need_resched = true;
         lapic_eoi();
-        return;
+        break;
     case VEC_SPURIOUS:
         return; /* no EOI for a spurious interrupt */
+    case VEC_SYSCALL:
+        syscall_dispatch(f);
+        break;
+    case 14:
+        if (!from_user)
+            exception(f);
+        sti();
+        int err = vm_fault(&current()->node->vm, read_cr2(), (uint32_t)f->error);
+        if (err)
+            user_fault(f, err == -ENOMEM ? "out of memory" : "segmentation fault");
+        break;
     default:
-        exception(f);
+        if (!from_user)
+            exception(f);
+        user_fault(f, "fault");
     }
+    if (from_user)
+        sched_user_return(f);
 }
 
 _Noreturn void panic(const char *fmt, ...)

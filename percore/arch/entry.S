@@ -74,9 +74,10 @@ ISR_NOERR 255
 
 isr_common:
     testb $3, 24(%rsp)          /* from user mode? then GS is the user's */
-    jz 1f
+    jz isr_save
     swapgs
-1:  pushq %rax
+isr_save:
+    pushq %rax
     pushq %rbx
     pushq %rcx
     pushq %rdx
@@ -94,6 +95,8 @@ isr_common:
     cld
     movq %rsp, %rdi
     call trap
+    .globl trap_return
+trap_return:                    /* rsp = a struct trap_frame; also where new threads start */
     popq %r15
     popq %r14
     popq %r13
@@ -114,6 +117,53 @@ isr_common:
     swapgs
 2:  addq $16, %rsp              /* vector and error code */
     iretq
+
+/* The syscall instruction: rcx = user rip, r11 = user rflags, interrupts
+ * off (SFMASK). Builds the same trap_frame as an interrupt from user mode,
+ * with vector VEC_SYSCALL, and leaves by the same iretq path, so every way
+ * back to user mode restores the full context. */
+    .globl syscall_entry
+syscall_entry:
+    swapgs
+    movq %rsp, %gs:8            /* CORE_USER_RSP */
+    movq %gs:16, %rsp           /* CORE_KSTACK_TOP */
+    pushq $0x1B                 /* SEL_UDATA */
+    pushq %gs:8
+    pushq %r11
+    pushq $0x23                 /* SEL_UCODE */
+    pushq %rcx
+    pushq $0
+    pushq $0x100                /* VEC_SYSCALL */
+    jmp isr_save
+
+/* void switch_stacks(uint64_t *save_ksp, uint64_t next_ksp): the callee-saved
+ * registers stay on the old stack; a new thread's stack is built to match. */
+    .globl switch_stacks
+switch_stacks:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+
+    .globl fpu_save
+fpu_save:
+    fxsave64 (%rdi)
+    ret
+    .globl fpu_restore
+fpu_restore:
+    fxrstor64 (%rdi)
+    ret
 
 /* The stub addresses, for idt_init: vectors 0-32, then 255. */
     .section .rodata

@@ -23,6 +23,7 @@
 #define RFLAGS_IF (1ull << 9)
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port)
 {
     uint8_t v;

@@ -1,0 +1,108 @@
+/* Threads, the node they belong to, and the core's scheduler.
+ *
+ * A node is the one user program a core runs (its ERTS): an address space,
+ * a file table and a set of threads. All of a node's threads run on its
+ * core only, round robin, preempted by the timer when they return to user
+ * mode. The kernel itself is never preempted: kernel code runs until it
+ * blocks (waitq_wait) or returns to user mode, so per-core state needs no
+ * locks. Interrupt handlers only count ticks and set need_resched. */
+#ifndef HYDROS_SCHED_H
+#define HYDROS_SCHED_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel.h"
+#include "ktimer.h"
+#include "vma.h"
+#include "waitq.h"
+
+#define THREAD_KSTACK_PAGES 4
+#define MAX_FDS 1024
+#define NODE_MAX_THREADS 64
+
+enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD };
+
+struct node;
+
+struct thread {
+    uint64_t ksp;              /* saved kernel rsp while switched out */
+    uint64_t kstack;           /* physical address of THREAD_KSTACK_PAGES pages */
+    struct trap_frame *uframe; /* its user context, at the top of its kernel stack */
+    uint64_t fs_base;
+    struct node *node;
+    int tid;
+    enum thread_state state;
+    struct thread *rq_next;   /* run queue */
+    struct thread *wq_next;   /* the waitq it sleeps on */
+    struct waitq *wq;
+    int wake_result;
+    struct ktimer timeout;
+    uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
+    uint64_t futex_addr;      /* the word it waits on in futex_wait */
+    uint64_t sigmask;
+    struct thread *node_next; /* all threads of the node */
+    uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE area */
+};
+
+struct vm {
+    uint64_t pml4; /* physical; the upper half is the kernel's */
+    struct vma_set areas;
+    uint64_t brk_start, brk;
+    uint64_t resident; /* pages mapped */
+};
+
+struct file;
+struct vfs;
+struct node {
+    int id; /* the core it runs on */
+    bool dying;
+    bool crashed; /* a fault or a fatal signal, not an exit */
+    int exit_status;
+    struct vm vm;
+    struct vfs *vfs;
+    char cwd[256];
+    struct file *fds[MAX_FDS];
+    uint8_t cloexec[MAX_FDS];
+    struct thread *threads;
+    int nthreads, next_tid;
+    struct waitq poll_wq;
+    struct waitq futex_wq[64]; /* hashed by address */
+    uint64_t sigactions[65][4]; /* stored for rt_sigaction, never delivered */
+};
+
+/* ---- sched.c */
+void sched_init_core(void);
+struct thread *thread_new(struct node *n, const struct trap_frame *uframe, uint64_t fs_base);
+_Noreturn void thread_exit(struct thread *t); /* current thread */
+void thread_discard(struct thread *t); /* one that never ran */
+void sched_make_runnable(struct thread *t);
+void sched_yield(void);
+_Noreturn void sched_start(void); /* boot path: run the first thread */
+void sched_user_return(struct trap_frame *f); /* timers, console, preemption: before every return to user */
+void sched_interrupt_node(struct node *n);    /* wake all its sleepers with -EINTR */
+void thread_wake(struct thread *t, int result); /* off its waitq, runnable; waitq_wait returns result */
+
+/* ---- futex.c */
+int futex_wake(struct node *n, uint64_t uaddr, int count);
+int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint64_t uaddr2, uint32_t val3);
+
+/* ---- node.c */
+int node_start(const void *archive, uint64_t archive_len); /* the program named in the archive */
+struct tty *console_tty(void);                /* the console's line discipline, on core 0 */
+void node_exited(struct node *n);             /* its last thread is gone */
+void node_kill(struct node *n, int status);   /* from a fault or exit_group */
+
+/* ---- uaccess.c: every user pointer goes through these. */
+int copy_from_user(void *dst, uint64_t usrc, uint64_t n);
+int copy_to_user(uint64_t udst, const void *src, uint64_t n);
+int64_t strncpy_from_user(char *dst, uint64_t usrc, uint64_t max); /* length, -EFAULT, -ENAMETOOLONG */
+void *user_buffer(uint64_t uaddr, uint64_t len, bool write);      /* checked and present, or NULL */
+static inline struct thread *current(void) { return this_core()->sched.current; }
+
+/* ---- arch/switch.S */
+void switch_stacks(uint64_t *save_ksp, uint64_t next_ksp);
+void fpu_save(void *area);
+void fpu_restore(const void *area);
+extern char trap_return[]; /* pops a trap_frame and irets */
+
+#endif

@@ -1,0 +1,70 @@
+/* Open files and the file systems behind them.
+ *
+ * A struct file is an open file description: shared by every fd that dup()s
+ * it, freed when the last reference goes. File operations NEVER block: one
+ * that cannot make progress returns -EAGAIN, and the syscall layer waits on
+ * f->wq (or, for poll/epoll/select, on the node's poll_wq) and retries.
+ * Whoever makes a file readable or writable calls file_changed(f).
+ * Buffers passed to the ops are already validated and present (the syscall
+ * layer checks and pre-faults user memory), so ops just copy.
+ * A struct vfs is one node's name space: every core's node has its own
+ * (its own /tmp), over the one read-only boot archive. All of a node's
+ * files live on its own core, and the kernel is not preempted, so no locks. */
+#ifndef HYDROS_VFS_H
+#define HYDROS_VFS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi.h"
+#include "waitq.h"
+
+struct file;
+
+struct file_ops {
+    int64_t (*read)(struct file *f, void *buf, uint64_t len);        /* bytes, 0 at EOF, -errno */
+    int64_t (*write)(struct file *f, const void *buf, uint64_t len); /* bytes or -errno */
+    uint32_t (*poll)(struct file *f);                                /* POLLIN|POLLOUT|POLLHUP|POLLERR now */
+    int64_t (*lseek)(struct file *f, int64_t off, int whence);       /* new position or -errno */
+    int (*stat)(struct file *f, struct linux_stat *st);
+    int64_t (*getdents)(struct file *f, void *buf, uint64_t len);    /* linux_dirent64 records, 0 at end */
+    int64_t (*ioctl)(struct file *f, uint64_t cmd, void *arg);       /* arg: kernel copy, see syscall layer */
+    void (*release)(struct file *f);                                 /* last reference gone */
+};
+
+struct file {
+    const struct file_ops *ops;
+    int refs;
+    uint32_t flags; /* O_ACCMODE, O_NONBLOCK, O_APPEND as given to open/fcntl */
+    int64_t pos;
+    void *priv;
+    struct waitq wq; /* woken by file_changed */
+    void *epoll_links; /* epoll.c: the epoll entries watching this file */
+};
+
+/* A NULL op means: read/write -EBADF or -EINVAL, poll -> POLLIN|POLLOUT,
+ * lseek -ESPIPE, stat minimal, getdents -ENOTDIR, ioctl -ENOTTY. */
+struct file *file_new(const struct file_ops *ops, uint32_t flags, void *priv); /* refs = 1; NULL if out of memory */
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+void file_changed(struct file *f); /* wakes f->wq and the poll waiters */
+
+/* A name space: the archive (cpio newc, read-only) as "/", an empty tmpfs
+ * at "/tmp", device files /dev/null and /dev/console (the console's ops come
+ * from the caller). NULL with *err set when the archive is malformed or
+ * memory runs out. */
+struct vfs;
+struct vfs *vfs_new(const void *archive, uint64_t archive_len, const struct file_ops *console_ops, int *err);
+void vfs_free(struct vfs *v); /* the node is gone; open files keep what they need alive */
+
+/* Paths. Every path given to vfs_* is absolute; the syscall layer joins a
+ * relative one with the cwd ("/" for now) first. */
+int vfs_normalize(const char *path, char *out, size_t outlen); /* "." and ".." and "//" resolved; -ENAMETOOLONG, -EINVAL */
+int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode, struct file **out);
+int vfs_stat(struct vfs *v, const char *path, struct linux_stat *st);
+int vfs_mkdir(struct vfs *v, const char *path, uint32_t mode);
+int vfs_unlink(struct vfs *v, const char *path);
+int vfs_rmdir(struct vfs *v, const char *path);
+int vfs_rename(struct vfs *v, const char *from, const char *to);
+
+#endif

@@ -1,0 +1,301 @@
+/* A node's user address space: the areas (vma.c) and the page tables that
+ * follow them. Pages come at first touch (vm_fault), zeroed; a mapping never
+ * copies memory it does not have to (mremap moves page table entries).
+ * The upper half of every user PML4 is the kernel's, copied at creation:
+ * the kernel never adds top-level entries after boot. */
+#include <string.h>
+
+#include "arch/x86.h"
+#include "sched.h"
+#include "uapi.h"
+#include "vm.h"
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
+#define PTE_PS (1ull << 7)
+#define PTE_REVOKED (1ull << 9) /* software: page kept, access taken away (PROT_NONE) */
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000FFFFFFFFFF000ull
+
+#define PF_WRITE (1u << 1)
+#define PF_INSTR (1u << 4)
+
+static bool nx_enabled(void)
+{
+    return rdmsr(MSR_EFER) & (1ull << 11); /* cpu_init_core sets it when the CPU has NX */
+}
+
+static uint64_t *table(uint64_t pa)
+{
+    return P2V(pa & PTE_ADDR);
+}
+
+/* The PTE for va, creating page tables on the way if asked; NULL if absent
+ * or out of memory. */
+static uint64_t *walk(struct vm *vm, uint64_t va, bool create)
+{
+    uint64_t *t = table(vm->pml4);
+    for (int shift = 39; shift > 12; shift -= 9) {
+        uint64_t *e = &t[(va >> shift) & 511];
+        if (!(*e & PTE_P)) {
+            if (!create)
+                return NULL;
+            uint64_t pa = page_alloc_try(1);
+            if (!pa)
+                return NULL;
+            *e = pa | PTE_P | PTE_W | PTE_U;
+        }
+        t = table(*e);
+    }
+    return &t[(va >> 12) & 511];
+}
+
+static uint64_t pte_flags(uint32_t prot)
+{
+    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return PTE_REVOKED;
+    uint64_t f = PTE_P | PTE_U;
+    if (prot & PROT_WRITE)
+        f |= PTE_W;
+    if (!(prot & PROT_EXEC) && nx_enabled())
+        f |= PTE_NX;
+    return f;
+}
+
+static void invlpg(uint64_t va)
+{
+    __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
+
+/* Calls fn on every PTE holding a page in [start, end), skipping absent
+ * page tables whole: a reservation of gigabytes costs nothing to walk. */
+static void for_each_page(struct vm *vm, uint64_t start, uint64_t end,
+                          void (*fn)(struct vm *vm, uint64_t va, uint64_t *pte, void *arg), void *arg)
+{
+    uint64_t va = start;
+    while (va < end) {
+        uint64_t *t = table(vm->pml4);
+        uint64_t skip = 0;
+        for (int shift = 39; shift > 12; shift -= 9) {
+            uint64_t e = t[(va >> shift) & 511];
+            if (!(e & PTE_P)) {
+                skip = 1ull << shift;
+                break;
+            }
+            t = table(e);
+        }
+        if (skip) {
+            va = (va & ~(skip - 1)) + skip;
+            continue;
+        }
+        uint64_t *pte = &t[(va >> 12) & 511];
+        if (*pte & (PTE_P | PTE_REVOKED))
+            fn(vm, va, pte, arg);
+        va += PAGE_SIZE;
+    }
+}
+
+static void drop_page(struct vm *vm, uint64_t va, uint64_t *pte, void *arg)
+{
+    (void)arg;
+    page_free(*pte & PTE_ADDR, 1);
+    *pte = 0;
+    vm->resident--;
+    invlpg(va);
+}
+
+static void reprotect_page(struct vm *vm, uint64_t va, uint64_t *pte, void *arg)
+{
+    (void)vm;
+    *pte = (*pte & PTE_ADDR) | pte_flags(*(uint32_t *)arg);
+    invlpg(va);
+}
+
+int vm_create(struct vm *vm, uint64_t limit_pages)
+{
+    memset(vm, 0, sizeof(*vm));
+    vm->pml4 = page_alloc_try(1);
+    if (!vm->pml4)
+        return -ENOMEM;
+    memcpy(table(vm->pml4) + 256, table(kernel_cr3) + 256, 256 * sizeof(uint64_t));
+    vma_init(&vm->areas, limit_pages);
+    return 0;
+}
+
+static void free_tables(uint64_t pa, int level)
+{
+    uint64_t *t = table(pa);
+    for (int i = 0; i < (level == 4 ? 256 : 512); i++)
+        if (level > 1 && (t[i] & PTE_P))
+            free_tables(t[i], level - 1);
+    page_free(pa & PTE_ADDR, 1);
+}
+
+void vm_destroy(struct vm *vm)
+{
+    for_each_page(vm, 0, VMA_USER_MAX, drop_page, NULL);
+    free_tables(vm->pml4, 4);
+    vm->pml4 = 0;
+}
+
+static bool range_free(const struct vma_set *s, uint64_t start, uint64_t end)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->v[i].start < end && s->v[i].end > start)
+            return false;
+    return true;
+}
+
+int vm_map(struct vm *vm, uint64_t *addr, uint64_t len, uint32_t prot, int flags)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (len == 0 || len > VMA_USER_MAX)
+        return -EINVAL;
+    uint64_t a = *addr;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (a % PAGE_SIZE)
+            return -EINVAL;
+        if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !range_free(&vm->areas, a, a + len))
+            return -EEXIST;
+    } else {
+        a = ALIGN_DOWN(a, PAGE_SIZE); /* a hint: taken only if that space is free */
+        if (a < VMA_USER_MIN || a + len > VMA_USER_MAX || !range_free(&vm->areas, a, a + len))
+            a = vma_find_gap(&vm->areas, len, VM_MMAP_TOP);
+        if (!a)
+            return -ENOMEM;
+    }
+    int err = vma_map(&vm->areas, a, a + len, prot, (flags & MAP_NORESERVE) ? VMA_NORESERVE : 0);
+    if (err)
+        return err;
+    for_each_page(vm, a, a + len, drop_page, NULL); /* MAP_FIXED replaces: fresh zero pages */
+    *addr = a;
+    return 0;
+}
+
+int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (addr % PAGE_SIZE || len == 0 || addr + len < addr)
+        return -EINVAL;
+    if (addr >= VMA_USER_MAX)
+        return -EINVAL;
+    uint64_t end = addr + len > VMA_USER_MAX ? VMA_USER_MAX : addr + len;
+    if (addr < VMA_USER_MIN)
+        addr = VMA_USER_MIN;
+    if (addr >= end)
+        return 0;
+    int err = vma_unmap(&vm->areas, addr, end);
+    if (err)
+        return err;
+    for_each_page(vm, addr, end, drop_page, NULL);
+    return 0;
+}
+
+int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, uint32_t prot)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (addr % PAGE_SIZE || addr + len < addr)
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    int err = vma_protect(&vm->areas, addr, addr + len, prot);
+    if (err)
+        return err;
+    for_each_page(vm, addr, addr + len, reprotect_page, &prot);
+    return 0;
+}
+
+/* Moves the pages of [from, from+len) to [to, to+len), which has no pages. */
+static int move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len)
+{
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+        uint64_t *src = walk(vm, from + off, false);
+        if (!src || !(*src & (PTE_P | PTE_REVOKED)))
+            continue;
+        uint64_t *dst = walk(vm, to + off, true);
+        if (!dst)
+            return -ENOMEM;
+        *dst = *src;
+        *src = 0;
+        invlpg(from + off);
+    }
+    return 0;
+}
+
+int vm_remap(struct vm *vm, uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t *out)
+{
+    oldlen = ALIGN_UP(oldlen, PAGE_SIZE);
+    newlen = ALIGN_UP(newlen, PAGE_SIZE);
+    if (old % PAGE_SIZE || newlen == 0 || (flags & ~MREMAP_MAYMOVE))
+        return -EINVAL;
+    const struct vma *a = vma_find(&vm->areas, old);
+    if (!a || old + oldlen > a->end)
+        return -EFAULT;
+    uint32_t prot = a->prot, vflags = a->flags;
+    *out = old;
+    if (newlen <= oldlen)
+        return newlen < oldlen ? vm_unmap(vm, old + newlen, oldlen - newlen) : 0;
+    /* Grow in place when the space after it is free. */
+    if (old + newlen <= VMA_USER_MAX && range_free(&vm->areas, old + oldlen, old + newlen))
+        return vma_map(&vm->areas, old + oldlen, old + newlen, prot, vflags);
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    uint64_t to = vma_find_gap(&vm->areas, newlen, VM_MMAP_TOP);
+    if (!to)
+        return -ENOMEM;
+    int err = vma_map(&vm->areas, to, to + newlen, prot, vflags);
+    if (err)
+        return err;
+    err = move_pages(vm, old, to, oldlen);
+    if (err) {
+        vm_unmap(vm, to, newlen);
+        return err;
+    }
+    vma_unmap(&vm->areas, old, old + oldlen);
+    *out = to;
+    return 0;
+}
+
+int vm_fault(struct vm *vm, uint64_t addr, uint32_t error)
+{
+    const struct vma *a = vma_find(&vm->areas, addr);
+    if (!a)
+        return -EFAULT;
+    uint32_t need = (error & PF_WRITE) ? PROT_WRITE : (error & PF_INSTR) ? PROT_EXEC : PROT_READ;
+    if (!(a->prot & need))
+        return -EFAULT;
+    uint64_t *pte = walk(vm, addr, true);
+    if (!pte)
+        return -ENOMEM;
+    if (*pte & PTE_REVOKED) { /* access given back since: keep the contents */
+        *pte = (*pte & PTE_ADDR) | pte_flags(a->prot);
+    } else if (*pte & PTE_P) {
+        invlpg(addr); /* a stale TLB entry after a protection change */
+        return 0;
+    } else {
+        uint64_t pa = page_alloc_try(1);
+        if (!pa)
+            return -ENOMEM;
+        *pte = pa | pte_flags(a->prot);
+        vm->resident++;
+    }
+    invlpg(ALIGN_DOWN(addr, PAGE_SIZE));
+    return 0;
+}
+
+int vm_prefault(struct vm *vm, uint64_t addr, uint64_t len, bool write)
+{
+    int err = vma_check(&vm->areas, addr, len, write ? PROT_WRITE : PROT_READ);
+    if (err)
+        return err;
+    for (uint64_t p = ALIGN_DOWN(addr, PAGE_SIZE); p < addr + len; p += PAGE_SIZE) {
+        uint64_t *pte = walk(vm, p, false);
+        if (pte && (*pte & PTE_P) && (!write || (*pte & PTE_W)))
+            continue;
+        err = vm_fault(vm, p, write ? PF_WRITE : 0);
+        if (err)
+            return err;
+    }
+    return 0;
+}
