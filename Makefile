@@ -50,11 +50,15 @@ $(B)/kernel.elf: $(KERNEL_OBJS) percore/arch/kernel.ld
 	ld -nostdlib -z max-page-size=4096 -z noexecstack -T percore/arch/kernel.ld -o $@ $(KERNEL_OBJS)
 -include $(KERNEL_OBJS:.o=.d)
 
-## 4. Boot archive (cpio newc) and the disk image
-ARCHIVE_ROOT := $(B)/rootfs
-$(B)/archive.cpio: tools/mkcpio.py $(shell find $(ARCHIVE_ROOT) 2>/dev/null)
-	@mkdir -p $(ARCHIVE_ROOT)
-	python3 tools/mkcpio.py $(ARCHIVE_ROOT) $@
+## 4. ERTS (OTP 25.2.3 from Debian's source, patched, static with musl) and
+##    the archive root it boots from: mk/erts.mk
+include mk/erts.mk
+
+## 5. Boot archive (cpio newc): the ERTS root, then rootfs/ (what each node
+##    runs: etc/hydros/node.args), and the disk image
+ROOTFS_SRC := $(shell find rootfs -type f)
+$(B)/archive.cpio: tools/mkcpio.py $(ROOTFS_STAMP) $(ROOTFS_SRC)
+	python3 tools/mkcpio.py $(B)/rootfs rootfs $@
 images/hydros.img: $(B)/boot/stage1.bin $(B)/boot/stage2.bin $(B)/kernel.elf $(B)/archive.cpio tools/mkimage.py
 	python3 tools/mkimage.py --stage1 $(B)/boot/stage1.bin --stage2 $(B)/boot/stage2.bin \
 	  --kernel $(B)/kernel.elf --archive $(B)/archive.cpio --cmdline "$(CMDLINE)" -o $@
@@ -62,7 +66,7 @@ images/hydros.img: $(B)/boot/stage1.bin $(B)/boot/stage2.bin $(B)/kernel.elf $(B
 $(B)/boot:
 	mkdir -p $@
 
-## 5. Running
+## 6. Running
 QEMU_FLAGS := -machine pc -cpu max -smp $(SMP) -m $(MEM) -nographic -no-reboot \
 	-drive file=images/hydros.img,format=raw,if=virtio
 run: deps images/hydros.img
@@ -70,7 +74,7 @@ run: deps images/hydros.img
 run-bochs: deps images/hydros.img
 	python3 tests/boot/bochs.py --image images/hydros.img --cpus $(SMP)
 
-## 6. Tests: cmocka on the host, then boots driven through the serial console
+## 7. Tests: cmocka on the host, then boots driven through the serial console
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-omit-frame-pointer -Ipercore -Imsgchan -Itests/unit
 UNIT_TESTS :=
@@ -84,7 +88,12 @@ $(B)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(UNIT_DEPS_$$*)
 unit-test: deps $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-boot-test: deps images/hydros.img
+# Small static programs that boot tests run as a node instead of ERTS.
+$(B)/progs/%: tests/boot/progs/%.c | deps
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -o $@ $<
+
+boot-test: deps images/hydros.img $(B)/progs/badptr
 	python3 tests/boot/run_all.py
 
 test: unit-test boot-test

@@ -1,8 +1,9 @@
-/* The boot archive's checker and index (cpio.h says what is accepted).
+/* The boot archive as a read-only file system (cpio.h says what is accepted).
  * Two walks over the archive: the first checks every entry and sizes the
- * tables, the second copies the normalized names. The real entries are then
- * sorted, the directories their paths imply but that have no entry are
- * added, and the parent and sibling links are computed from the order. */
+ * tables, the second copies the normalized names. Those entries and the
+ * caller's are sorted, the directories their paths imply are added, and the
+ * parent and sibling links are computed from the order. Then the file ops of
+ * its files and directories. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,11 +12,11 @@
 #include "heap.h"
 #include "stdlib.h"
 #include "string.h"
+#include "tmpfs.h"
 #include "uapi.h"
 
 #define HDR_LEN 110
 #define TRAILER "TRAILER!!!"
-#define IMPLIED_MODE (S_IFDIR | 0755)
 
 /* One header, checked. */
 struct raw {
@@ -37,16 +38,12 @@ static bool hex8(const uint8_t *p, uint32_t *out)
 
     for (int i = 0; i < 8; i++) {
         uint8_t c = p[i];
-        uint32_t d;
         if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
+            v = v << 4 | (uint32_t)(c - '0');
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            v = v << 4 | (uint32_t)((c | 0x20) - 'a' + 10);
         else
             return false;
-        v = v << 4 | d;
     }
     *out = v;
     return true;
@@ -120,11 +117,9 @@ static int norm_name(const char *p, char *out, uint32_t *outlen)
             return -EINVAL; /* trailing '/': an empty last component */
         if (n == 1 && s[0] == '.')
             continue;
-        if (o) {
-            if (out)
-                out[o] = '/';
-            o++;
-        }
+        if (o && out)
+            out[o] = '/';
+        o += o ? 1 : 0;
         if (out)
             memcpy(out + o, s, n);
         o += (uint32_t)n;
@@ -148,23 +143,18 @@ static int path_cmp(const char *a, uint32_t alen, const char *b, uint32_t blen)
     return alen < blen ? -1 : alen > blen;
 }
 
-/* Real entries sort before an implied directory of the same path. */
+/* By path, then by precedence. */
 static int entry_cmp(const void *x, const void *y)
 {
     const struct cpio_entry *a = x, *b = y;
     int c = path_cmp(a->path, a->len, b->path, b->len);
 
-    return c ? c : (int)a->implied - (int)b->implied;
+    return c ? c : (int)a->origin - (int)b->origin;
 }
 
 static bool is_dir(const struct cpio_entry *e)
 {
     return (e->mode & S_IFMT) == S_IFDIR;
-}
-
-static bool kept_type(uint32_t mode)
-{
-    return (mode & S_IFMT) == S_IFREG || (mode & S_IFMT) == S_IFDIR;
 }
 
 /* Does p have q as its first n bytes, ending at a component boundary? */
@@ -173,52 +163,49 @@ static bool has_prefix(const char *p, uint32_t plen, const char *q, uint32_t n)
     return n <= plen && memcmp(p, q, n) == 0 && (n == plen || p[n] == '/');
 }
 
-static void set_implied(struct cpio_entry *e, const char *path, uint32_t len)
+static struct cpio_entry entry(const char *path, uint32_t len, uint32_t mode, uint8_t origin)
 {
-    *e = (struct cpio_entry){
-        .path = path, .len = len, .mode = IMPLIED_MODE, .implied = true,
-        .parent = 0, .first_child = CPIO_NONE, .next_sibling = CPIO_NONE,
-        .hdr_off = UINT64_MAX,
+    return (struct cpio_entry){
+        .path = path, .len = len, .mode = mode, .origin = origin,
+        .first_child = CPIO_NONE, .next_sibling = CPIO_NONE, .hdr_off = UINT64_MAX,
     };
 }
 
 /* Walks the archive. Counting (ents NULL): checks every entry, counts the
- * kept ones and the bytes of their names. Filling: stores them in ents. */
-static int walk(struct cpio_index *ix, const uint8_t *a, uint64_t len,
-                struct cpio_entry *ents, uint32_t *count, uint64_t *names_len)
+ * files and directories and the bytes of their names. Filling: stores them
+ * in ents, their names in names. */
+static int walk(const uint8_t *a, uint64_t len, struct cpio_entry *ents, char *names,
+                uint32_t *count, uint64_t *names_len, uint64_t *bad)
 {
     uint64_t off = 0;
     struct raw r;
 
     *count = 0;
     *names_len = 0;
-    for (;;) {
-        ix->bad_offset = off;
+    for (;; off = r.next) {
+        *bad = off;
         if (read_entry(a, len, off, &r) < 0)
             return -EINVAL;
         if (r.namesize == sizeof(TRAILER) && memcmp(r.name, TRAILER, sizeof(TRAILER)) == 0)
             return 0;
-        char *out = ents ? ix->names + *names_len : NULL;
-        uint32_t n;
-        if (norm_name(r.name, out, &n) < 0)
+        uint32_t n, type = r.mode & S_IFMT;
+        bool kept = type == S_IFREG || type == S_IFDIR; /* symlinks, devices: left out */
+        char *out = ents && kept ? names + *names_len : NULL;
+        if (norm_name(r.name, out, &n) < 0 || (type == S_IFDIR && r.size != 0))
             return -EINVAL;
-        if ((r.mode & S_IFMT) == S_IFDIR && r.size != 0)
+        if (!kept)
+            continue;
+        if (*count >= CPIO_NONE / 4)
             return -EINVAL;
-        if (kept_type(r.mode)) {
-            if (*count >= CPIO_NONE / 4)
-                return -EINVAL;
-            if (ents) {
-                ents[*count] = (struct cpio_entry){
-                    .path = out, .len = n, .mode = r.mode & (S_IFMT | 07777),
-                    .data = (r.mode & S_IFMT) == S_IFREG ? r.data : NULL,
-                    .size = r.size, .first_child = CPIO_NONE,
-                    .next_sibling = CPIO_NONE, .hdr_off = off,
-                };
-            }
-            (*count)++;
-            *names_len += n;
+        if (ents) {
+            struct cpio_entry *e = &ents[*count];
+            *e = entry(out, n, r.mode & (S_IFMT | 07777), CPIO_ARCHIVE);
+            e->data = type == S_IFREG ? r.data : NULL;
+            e->size = r.size;
+            e->hdr_off = off;
         }
-        off = r.next;
+        (*count)++;
+        *names_len += n;
     }
 }
 
@@ -237,7 +224,7 @@ static void add_implied(const struct cpio_entry *sorted, uint32_t nsorted,
             if (i > 0 && has_prefix(sorted[i - 1].path, sorted[i - 1].len, e->path, k))
                 continue;
             if (ents)
-                set_implied(&ents[*n], e->path, k);
+                ents[*n] = entry(e->path, k, S_IFDIR | 0755, CPIO_IMPLIED);
             (*n)++;
         }
     }
@@ -264,35 +251,37 @@ static uint32_t find(const struct cpio_index *ix, const char *path, size_t len)
     return CPIO_NONE;
 }
 
-/* Drops repeated paths: directories merge (a real one wins), anything else
- * repeated is a conflict. */
-static int dedup(struct cpio_index *ix, uint32_t n)
+/* Keeps one entry a path: the caller's replaces the archive's, directories
+ * merge, and any other repeat is a conflict. */
+static int dedup(struct cpio_index *ix, uint32_t n, uint64_t *bad)
 {
     struct cpio_entry *e = ix->entries;
     uint32_t out = 0;
 
     for (uint32_t i = 0; i < n; i++) {
-        if (out > 0 && e[out - 1].len == e[i].len && memcmp(e[out - 1].path, e[i].path, e[i].len) == 0) {
-            if (!is_dir(&e[out - 1]) || !is_dir(&e[i])) {
-                ix->bad_offset = e[i].hdr_off != UINT64_MAX ? e[i].hdr_off : e[out - 1].hdr_off;
-                return -EINVAL;
-            }
+        struct cpio_entry *k = out ? &e[out - 1] : NULL;
+        if (!k || k->len != e[i].len || memcmp(k->path, e[i].path, e[i].len) != 0) {
+            e[out++] = e[i];
             continue;
         }
-        e[out++] = e[i];
+        bool overrides = k->origin == CPIO_EXTRA && e[i].origin != CPIO_EXTRA;
+        if (!overrides && (!is_dir(k) || !is_dir(&e[i]))) {
+            *bad = e[i].hdr_off != UINT64_MAX ? e[i].hdr_off : k->hdr_off;
+            return -EINVAL;
+        }
     }
     ix->count = out;
     return 0;
 }
 
 /* Parent, first_child and next_sibling from the sorted order. */
-static int link_tree(struct cpio_index *ix)
+static int link_tree(struct cpio_index *ix, uint64_t *bad)
 {
     struct cpio_entry *e = ix->entries;
 
-    if (ix->count == 0 || e[0].len != 0 || !is_dir(&e[0])) {
-        ix->bad_offset = ix->count ? e[0].hdr_off : 0;
-        return -EINVAL; /* "." named a file */
+    if (e[0].len != 0 || !is_dir(&e[0])) {
+        *bad = e[0].hdr_off; /* "." named a file */
+        return -EINVAL;
     }
     for (uint32_t i = 1; i < ix->count; i++) {
         uint32_t k = e[i].len;
@@ -300,7 +289,7 @@ static int link_tree(struct cpio_index *ix)
             k--;
         uint32_t p = find(ix, e[i].path, k ? k - 1 : 0);
         if (p == CPIO_NONE || !is_dir(&e[p])) {
-            ix->bad_offset = e[i].hdr_off; /* a file, symlink or device as a directory */
+            *bad = e[i].hdr_off; /* under a file */
             return -EINVAL;
         }
         e[i].parent = p;
@@ -313,78 +302,76 @@ static int link_tree(struct cpio_index *ix)
     return 0;
 }
 
-void cpio_index_free(struct cpio_index *ix)
+/* The archive's entries, the extras and the root, sorted; then the implied
+ * directories, sorted in, and every path once. */
+static int build(struct cpio_index *ix, const uint8_t *a, uint64_t len,
+                 const struct cpio_extra *extras, uint64_t *bad)
 {
-    kfree(ix->entries);
-    kfree(ix->names);
-    ix->entries = NULL;
-    ix->names = NULL;
-    ix->count = 0;
-}
-
-int cpio_index_build(struct cpio_index *ix, const void *archive, uint64_t len,
-                     const char *const *extra_dirs)
-{
-    const uint8_t *a = archive;
-    struct cpio_entry *reals = NULL;
     uint32_t nreal, nextra = 0;
-    uint64_t nimplied = 0;
-    uint64_t names_len;
-    int err;
+    uint64_t names_len, n;
+    int err = walk(a, len, NULL, NULL, &nreal, &names_len, bad);
 
-    *ix = (struct cpio_index){ 0 };
-    if (!a && len)
-        return -EINVAL;
-    err = walk(ix, a, len, NULL, &nreal, &names_len);
     if (err)
         return err;
-    while (extra_dirs && extra_dirs[nextra])
+    while (extras && extras[nextra].path)
         nextra++;
-
-    /* The real entries, the extra directories and the root, sorted. */
     uint32_t nbase = nreal + nextra + 1;
+    struct cpio_entry *base = kmalloc(sizeof(*base) * nbase);
     ix->names = kmalloc(names_len + 1);
-    reals = kmalloc(sizeof(*reals) * nbase);
-    if (!ix->names || !reals) {
-        err = -ENOMEM;
-        goto fail;
+    if (!base || !ix->names) {
+        kfree(base);
+        return -ENOMEM;
     }
-    err = walk(ix, a, len, reals, &nreal, &names_len);
-    if (err)
-        goto fail;
+    walk(a, len, base, ix->names, &nreal, &names_len, bad); /* as before: it passed */
     for (uint32_t i = 0; i < nextra; i++)
-        set_implied(&reals[nreal + i], extra_dirs[i], (uint32_t)strlen(extra_dirs[i]));
-    set_implied(&reals[nbase - 1], "", 0);
-    qsort(reals, nbase, sizeof(*reals), entry_cmp);
+        base[nreal + i] = entry(extras[i].path, (uint32_t)strlen(extras[i].path), extras[i].mode, CPIO_EXTRA);
+    base[nbase - 1] = entry("", 0, S_IFDIR | 0755, CPIO_IMPLIED);
+    qsort(base, nbase, sizeof(*base), entry_cmp);
 
-    /* Plus the directories implied, sorted again and deduplicated. */
-    add_implied(reals, nbase, NULL, &nimplied);
-    if (nimplied >= CPIO_NONE / 2) {
-        err = -ENOMEM;
-        goto fail;
-    }
-    ix->entries = kmalloc(sizeof(*ix->entries) * (nbase + nimplied));
+    n = 0;
+    add_implied(base, nbase, NULL, &n);
+    ix->entries = n < CPIO_NONE / 2 ? kmalloc(sizeof(*base) * (nbase + n)) : NULL;
     if (!ix->entries) {
-        err = -ENOMEM;
-        goto fail;
+        kfree(base);
+        return -ENOMEM;
     }
-    memcpy(ix->entries, reals, sizeof(*reals) * nbase);
-    uint64_t n = nbase;
-    add_implied(reals, nbase, ix->entries, &n);
-    kfree(reals);
-    reals = NULL;
-    qsort(ix->entries, n, sizeof(*ix->entries), entry_cmp);
-    err = dedup(ix, (uint32_t)n);
-    if (!err)
-        err = link_tree(ix);
-    if (!err)
-        return 0;
-fail:
-    kfree(reals);
-    uint64_t bad = ix->bad_offset;
-    cpio_index_free(ix);
-    ix->bad_offset = bad;
-    return err;
+    memcpy(ix->entries, base, sizeof(*base) * nbase);
+    n = nbase;
+    add_implied(base, nbase, ix->entries, &n);
+    kfree(base);
+    qsort(ix->entries, n, sizeof(*base), entry_cmp);
+    err = dedup(ix, (uint32_t)n, bad);
+    return err ? err : link_tree(ix, bad);
+}
+
+struct cpio_index *cpio_index_new(const void *archive, uint64_t len, const struct cpio_extra *extras,
+                                  int *err, uint64_t *bad_offset)
+{
+    struct cpio_index *ix = kzalloc(sizeof(*ix));
+    uint64_t bad = 0;
+    int e = -ENOMEM;
+
+    if (ix) {
+        ix->refs = 1;
+        e = archive || !len ? build(ix, archive, len, extras, &bad) : -EINVAL;
+        if (e) {
+            cpio_index_put(ix);
+            ix = NULL;
+        }
+    }
+    *err = e;
+    if (bad_offset)
+        *bad_offset = e == -EINVAL ? bad : 0;
+    return ix;
+}
+
+void cpio_index_put(struct cpio_index *ix)
+{
+    if (--ix->refs > 0)
+        return;
+    kfree(ix->entries);
+    kfree(ix->names);
+    kfree(ix);
 }
 
 int cpio_lookup(const struct cpio_index *ix, const char *path, size_t len, uint32_t *idx)
@@ -406,4 +393,135 @@ int cpio_lookup(const struct cpio_index *ix, const char *path, size_t len, uint3
             return -ENOTDIR;
     }
     return -ENOENT;
+}
+
+void cpio_stat(const struct cpio_index *ix, uint32_t idx, struct linux_stat *st)
+{
+    const struct cpio_entry *e = &ix->entries[idx];
+
+    memset(st, 0, sizeof(*st));
+    st->st_dev = ix->dev;
+    st->st_ino = idx + 1;
+    st->st_mode = (e->mode & S_IFMT) | (e->mode & 0555);
+    st->st_nlink = is_dir(e) ? 2 : 1;
+    for (uint32_t c = e->first_child; c != CPIO_NONE; c = ix->entries[c].next_sibling)
+        st->st_nlink += is_dir(&ix->entries[c]);
+    st->st_size = e->size;
+    st->st_blksize = 4096;
+    st->st_blocks = ((int64_t)e->size + 511) / 512;
+}
+
+/* ---- files */
+
+struct afile {
+    struct cpio_index *ix;
+    uint32_t idx;
+};
+
+static int64_t afile_read(struct file *f, void *buf, uint64_t len)
+{
+    struct afile *a = f->priv;
+    const struct cpio_entry *e = &a->ix->entries[a->idx];
+
+    if (!file_can_read(f))
+        return -EBADF;
+    if ((uint64_t)f->pos >= e->size)
+        return 0;
+    if (len > e->size - (uint64_t)f->pos)
+        len = e->size - (uint64_t)f->pos;
+    memcpy(buf, e->data + f->pos, len);
+    f->pos += (int64_t)len;
+    return (int64_t)len;
+}
+
+static int64_t afile_lseek(struct file *f, int64_t off, int whence)
+{
+    struct afile *a = f->priv;
+
+    return file_seek(f, off, whence, a->ix->entries[a->idx].size);
+}
+
+static int anode_stat(struct file *f, struct linux_stat *st)
+{
+    struct afile *a = f->priv;
+
+    cpio_stat(a->ix, a->idx, st);
+    return 0;
+}
+
+static void anode_release(struct file *f)
+{
+    struct afile *a = f->priv;
+
+    cpio_index_put(a->ix);
+    kfree(a);
+}
+
+/* Cookies from 2 on are 2 + the index of an entry: a directory's entries come
+ * in index order, so resuming is finding its first one at or after that. */
+static int adir_next(struct file *f, int64_t pos, struct dir_entry *e)
+{
+    struct afile *a = f->priv;
+    const struct cpio_entry *ents = a->ix->entries, *d = &ents[a->idx];
+    uint32_t c;
+
+    if (pos <= 0) {
+        *e = (struct dir_entry){ a->idx + 1, 1, DT_DIR, ".", 1 };
+        return 1;
+    }
+    if (pos == 1) {
+        *e = (struct dir_entry){ d->parent + 1, 2, DT_DIR, "..", 2 };
+        return 1;
+    }
+    if ((uint64_t)pos - 2 >= a->ix->count)
+        return 0;
+    c = (uint32_t)(pos - 2);
+    if (c == 0 || ents[c].parent != a->idx) /* not one of ours: search */
+        for (c = d->first_child; c != CPIO_NONE && c < pos - 2; c = ents[c].next_sibling)
+            ;
+    if (c == CPIO_NONE)
+        return 0;
+    uint32_t type = ents[c].mode & S_IFMT;
+    e->ino = c + 1;
+    e->next = (int64_t)c + 3;
+    e->type = type == S_IFDIR ? DT_DIR : type == S_IFCHR ? DT_CHR : DT_REG;
+    e->name = cpio_basename(&ents[c], &e->len);
+    return 1;
+}
+
+static int64_t adir_getdents(struct file *f, void *buf, uint64_t len)
+{
+    return dir_getdents(f, buf, len, adir_next);
+}
+
+static const struct file_ops afile_ops = {
+    .read = afile_read,
+    .lseek = afile_lseek,
+    .stat = anode_stat,
+    .release = anode_release,
+};
+
+static const struct file_ops adir_ops = {
+    .read = dir_read,
+    .lseek = dir_seek,
+    .stat = anode_stat,
+    .getdents = adir_getdents,
+    .release = anode_release,
+};
+
+int cpio_open(struct cpio_index *ix, uint32_t idx, uint32_t flags, struct file **out)
+{
+    struct afile *a = kmalloc(sizeof(*a));
+
+    if (!a)
+        return -ENOMEM;
+    a->ix = ix;
+    a->idx = idx;
+    *out = file_new(is_dir(&ix->entries[idx]) ? &adir_ops : &afile_ops, flags, a);
+    if (!*out) {
+        kfree(a);
+        return -ENOMEM;
+    }
+    ix->refs++;
+    return 0;
 }

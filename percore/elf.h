@@ -142,7 +142,7 @@ uint32_t elf_page_prot(const struct elf_image *img, uint64_t page_addr);
  * at user [top - size, top). Downwards from top: 8 zero bytes, the AT_EXECFN
  * string (a copy of argv[0], "" without arguments), the argv then envp
  * strings (contiguous, in order, as Linux has them), the AT_PLATFORM string
- * "x86_64", the 16 AT_RANDOM bytes, padding, then at the returned rsp:
+ * "x86_64", the 16 AT_RANDOM bytes, zeroed padding, then at the returned rsp:
  * argc, argv[0..argc-1], NULL, envp[...], NULL, and the auxv pairs (AT_PHDR,
  * AT_PHENT, AT_PHNUM, AT_PAGESZ 4096, AT_BASE 0, AT_FLAGS 0, AT_ENTRY,
  * AT_UID, AT_EUID, AT_GID, AT_EGID, AT_SECURE all 0, AT_RANDOM, AT_HWCAP =

@@ -97,6 +97,12 @@ int64_t dir_seek(struct file *f, int64_t off, int whence)
     return file_seek(f, off, whence, 0);
 }
 
+int64_t dir_read(struct file *f, void *buf, uint64_t len)
+{
+    (void)f, (void)buf, (void)len;
+    return -EISDIR;
+}
+
 /* One record at dst, which has room for reclen bytes; dst may be unaligned. */
 static void put_dirent(uint8_t *dst, uint16_t reclen, const struct dir_entry *e)
 {

@@ -3,6 +3,7 @@
  * scheduler, and torn down when its last thread is gone. A clean exit of
  * the console node powers the machine off (the operator typed halt()); a
  * crash is reported and leaves the core's kernel running. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86.h"
@@ -22,6 +23,48 @@
 #define KERNEL_RESERVE (16 << 20) /* left to the kernel when a node takes the rest */
 
 static struct tty *console;
+
+/* ---- test hook: "node_fault=MS" makes a thread of the console node jump
+ * to an unmapped address MS milliseconds after it starts, as a wild
+ * pointer in native code would. */
+static struct ktimer fault_timer;
+static volatile bool fault_armed;
+
+static void fault_now(struct ktimer *t)
+{
+    (void)t;
+    fault_armed = true;
+}
+
+static void arm_test_fault(void)
+{
+    const char *v = cmdline_get("node_fault");
+    if (this_core()->id != 0 || !v)
+        return;
+    fault_timer.fn = fault_now;
+    ktimer_arm(&fault_timer, uptime_us() + strtoul(v, NULL, 10) * 1000);
+}
+
+void node_before_user(struct trap_frame *f)
+{
+    if (fault_armed && this_core()->id == 0) {
+        fault_armed = false;
+        f->rip = 0xdead0000;
+    }
+}
+
+/* After a crash the core's kernel carries on: it says so once a second
+ * later, from a timer, which proves its clock and scheduler still run. */
+static struct ktimer alive_timer;
+static uint64_t ticks_at_death;
+
+static void say_alive(struct ktimer *t)
+{
+    (void)t;
+    struct core *c = this_core();
+    kprintf("core %u: kernel alive after the node's crash: %lu timer ticks since\n", c->id,
+            c->ticks - ticks_at_death);
+}
 
 static void console_out(const char *s, uint64_t n, void *ctx)
 {
@@ -234,6 +277,7 @@ int node_start(const void *archive, uint64_t archive_len)
         goto fail;
     c->node = n;
     kprintf("node %u: started, %lu MiB of memory\n", c->id, limit >> 8);
+    arm_test_fault();
     return 0;
 fail:
     kprintf("node %u: cannot start the program in %s: error %d\n", c->id, ARGS_FILE, err);
@@ -268,6 +312,11 @@ void node_exited(struct node *n)
     vm_destroy(&n->vm);
     c->node = NULL;
     bool power_off = c->id == 0 && !n->crashed;
+    if (n->crashed) {
+        ticks_at_death = c->ticks;
+        alive_timer.fn = say_alive;
+        ktimer_arm(&alive_timer, uptime_us() + 1000000);
+    }
     kfree(n);
     if (power_off)
         acpi_power_off();

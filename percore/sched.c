@@ -165,7 +165,6 @@ void sched_yield(void)
 
 void sched_user_return(struct trap_frame *f)
 {
-    (void)f;
     struct sched *s = &this_core()->sched;
     run_timers();
     console_poll();
@@ -175,6 +174,7 @@ void sched_user_return(struct trap_frame *f)
     }
     if (current()->node->dying)
         thread_exit(current());
+    node_before_user(f);
 }
 
 /* ---- threads */

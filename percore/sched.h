@@ -89,6 +89,7 @@ int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint6
 /* ---- node.c */
 int node_start(const void *archive, uint64_t archive_len); /* the program named in the archive */
 struct tty *console_tty(void);                /* the console's line discipline, on core 0 */
+void node_before_user(struct trap_frame *f);  /* test fault injection (node_fault=MS) */
 void node_exited(struct node *n);             /* its last thread is gone */
 void node_kill(struct node *n, int status);   /* from a fault or exit_group */
 

@@ -17,7 +17,7 @@ struct tnode {
     struct tnode *parent;       /* NULL for the root and once unlinked */
     struct tnode *prev, *next;  /* siblings, in cookie order */
     struct tnode *first, *last; /* a directory's entries */
-    char *name;                 /* NULL for the root */
+    char name[TMPFS_NAME_MAX];  /* not NUL-terminated; "" for the root */
     size_t namelen;
     uint32_t mode;
     uint32_t nsubdirs;          /* a directory's directories */
@@ -44,14 +44,6 @@ static bool is_dir(const struct tnode *n)
     return (n->mode & S_IFMT) == S_IFDIR;
 }
 
-static bool charge(struct tmpfs *fs, uint64_t bytes)
-{
-    if (bytes > fs->cap - fs->used)
-        return false;
-    fs->used += bytes;
-    return true;
-}
-
 static void fs_put(struct tmpfs *fs)
 {
     if (--fs->refs == 0)
@@ -71,7 +63,6 @@ static void node_free(struct tnode *n)
 {
     chunks_trim(n, 0);
     kfree(n->chunks);
-    kfree(n->name);
     n->fs->used -= TMPFS_NODE_COST;
     kfree(n);
 }
@@ -82,22 +73,13 @@ static int node_new(struct tmpfs *fs, uint32_t mode, const char *name, size_t le
 
     if (len > TMPFS_NAME_MAX)
         return -ENAMETOOLONG;
-    if (!charge(fs, TMPFS_NODE_COST))
+    if (TMPFS_NODE_COST > fs->cap - fs->used)
         return -ENOSPC;
     n = kzalloc(sizeof(*n));
-    if (n && len) {
-        n->name = kmalloc(len);
-        if (!n->name) {
-            kfree(n);
-            n = NULL;
-        }
-    }
-    if (!n) {
-        fs->used -= TMPFS_NODE_COST;
+    if (!n)
         return -ENOMEM;
-    }
-    if (len)
-        memcpy(n->name, name, len);
+    fs->used += TMPFS_NODE_COST;
+    memcpy(n->name, name, len);
     n->namelen = len;
     n->fs = fs;
     n->mode = mode;
@@ -265,27 +247,16 @@ static int node_truncate(struct tnode *n, uint64_t size)
     return 0;
 }
 
-static void copy_out(const struct tnode *n, uint64_t pos, uint8_t *dst, uint64_t len)
+/* Copies between buf and the file's bytes [pos, pos + len), which have chunks. */
+static void copy_data(struct tnode *n, uint64_t pos, uint8_t *buf, uint64_t len, bool to_file)
 {
     while (len) {
-        uint64_t off = pos % TMPFS_CHUNK, k = TMPFS_CHUNK - off;
+        uint8_t *c = n->chunks[pos / TMPFS_CHUNK] + pos % TMPFS_CHUNK;
+        uint64_t k = TMPFS_CHUNK - pos % TMPFS_CHUNK;
         if (k > len)
             k = len;
-        memcpy(dst, n->chunks[pos / TMPFS_CHUNK] + off, k);
-        dst += k;
-        pos += k;
-        len -= k;
-    }
-}
-
-static void copy_in(struct tnode *n, uint64_t pos, const uint8_t *src, uint64_t len)
-{
-    while (len) {
-        uint64_t off = pos % TMPFS_CHUNK, k = TMPFS_CHUNK - off;
-        if (k > len)
-            k = len;
-        memcpy(n->chunks[pos / TMPFS_CHUNK] + off, src, k);
-        src += k;
+        memcpy(to_file ? c : buf, to_file ? buf : c, k);
+        buf += k;
         pos += k;
         len -= k;
     }
@@ -318,7 +289,7 @@ static int64_t tfile_read(struct file *f, void *buf, uint64_t len)
         return 0;
     if (len > n->size - (uint64_t)f->pos)
         len = n->size - (uint64_t)f->pos;
-    copy_out(n, (uint64_t)f->pos, buf, len);
+    copy_data(n, (uint64_t)f->pos, buf, len, false);
     f->pos += (int64_t)len;
     return (int64_t)len;
 }
@@ -335,7 +306,7 @@ static int64_t tfile_write(struct file *f, const void *buf, uint64_t len)
     int64_t r = reserve(n, pos, len);
     if (r < 0)
         return r;
-    copy_in(n, pos, buf, (uint64_t)r);
+    copy_data(n, pos, (uint8_t *)buf, (uint64_t)r, true);
     if (pos + (uint64_t)r > n->size)
         n->size = pos + (uint64_t)r;
     f->pos = (int64_t)(pos + (uint64_t)r);
@@ -364,12 +335,6 @@ static void tnode_release(struct file *f)
     if (!n->linked && n->opens == 0)
         node_free(n);
     fs_put(fs);
-}
-
-static int64_t tdir_read(struct file *f, void *buf, uint64_t len)
-{
-    (void)f, (void)buf, (void)len;
-    return -EISDIR;
 }
 
 static int tdir_next(struct file *f, int64_t pos, struct dir_entry *e)
@@ -408,7 +373,7 @@ static const struct file_ops tfile_ops = {
 };
 
 static const struct file_ops tdir_ops = {
-    .read = tdir_read,
+    .read = dir_read,
     .lseek = dir_seek,
     .stat = tnode_stat,
     .getdents = tdir_getdents,
@@ -528,34 +493,32 @@ int tmpfs_mkdir(struct tmpfs *fs, const char *path, uint32_t mode)
     return err;
 }
 
-int tmpfs_unlink(struct tmpfs *fs, const char *path)
+/* unlink (dir false) or rmdir (dir true). */
+static int remove_name(struct tmpfs *fs, const char *path, bool dir)
 {
     struct tnode *n;
     int err = resolve(fs, path, &n);
 
     if (err)
         return err;
-    if (is_dir(n))
-        return -EISDIR;
-    detach(n);
-    return 0;
-}
-
-int tmpfs_rmdir(struct tmpfs *fs, const char *path)
-{
-    struct tnode *n;
-    int err = resolve(fs, path, &n);
-
-    if (err)
-        return err;
-    if (!is_dir(n))
-        return -ENOTDIR;
+    if (is_dir(n) != dir)
+        return dir ? -ENOTDIR : -EISDIR;
     if (n == fs->root)
         return -EBUSY;
     if (n->first)
         return -ENOTEMPTY;
     detach(n);
     return 0;
+}
+
+int tmpfs_unlink(struct tmpfs *fs, const char *path)
+{
+    return remove_name(fs, path, false);
+}
+
+int tmpfs_rmdir(struct tmpfs *fs, const char *path)
+{
+    return remove_name(fs, path, true);
 }
 
 int tmpfs_rename(struct tmpfs *fs, const char *from, const char *to)
@@ -589,23 +552,13 @@ int tmpfs_rename(struct tmpfs *fs, const char *from, const char *to)
         return -EISDIR;
     }
 
-    char *name = NULL;
-    if (tlen != src->namelen || memcmp(tname, src->name, tlen) != 0) {
-        name = kmalloc(tlen);
-        if (!name)
-            return -ENOMEM;
-        memcpy(name, tname, tlen);
-    }
     if (dst)
         detach(dst);
     src->opens++; /* keep src through its own detach */
     detach(src);
     src->opens--;
-    if (name) {
-        kfree(src->name);
-        src->name = name;
-        src->namelen = tlen;
-    }
+    memcpy(src->name, tname, tlen);
+    src->namelen = tlen;
     attach(tdir, src);
     return 0;
 }

@@ -83,5 +83,6 @@ typedef int (*dir_next_fn)(struct file *f, int64_t pos, struct dir_entry *e);
  * does not fit in len. Moves f->pos past what it returned. */
 int64_t dir_getdents(struct file *f, void *buf, uint64_t len, dir_next_fn next);
 int64_t dir_seek(struct file *f, int64_t off, int whence); /* SEEK_SET, SEEK_CUR */
+int64_t dir_read(struct file *f, void *buf, uint64_t len);  /* -EISDIR */
 
 #endif

@@ -139,22 +139,21 @@ static void flush_input(struct tty *t)
 
 /* ---- line editing */
 
-/* Removes the last character (a whole UTF-8 sequence) of the line and
- * rubs it out on the screen. Returns the byte removed last (the lead). */
-static uint8_t erase_char(struct tty *t)
+/* Removes the last character of the line (with IUTF8 a whole UTF-8
+ * sequence) and rubs it out on the screen. */
+static void erase_char(struct tty *t)
 {
     if (t->line_len == 0)
-        return 0;
-    uint8_t c;
-    do
-        c = t->line[--t->line_len];
-    while ((c & 0xc0) == 0x80 && t->line_len > 0);
+        return;
+    uint8_t c = t->line[--t->line_len];
+    if (t->tio.c_iflag & IUTF8)
+        while ((c & 0xc0) == 0x80 && t->line_len > 0)
+            c = t->line[--t->line_len];
     if ((t->tio.c_lflag & (ECHO | ECHOE)) == (ECHO | ECHOE)) {
         int cols = shown_as_caret(t, c) ? 2 : 1;
         while (cols--)
             t->out("\b \b", 3, t->ctx);
     }
-    return c;
 }
 
 static void erase_word(struct tty *t)
@@ -226,6 +225,8 @@ static int64_t tty_read(struct file *f, void *buf, uint64_t len)
 {
     struct tty *t = ((struct tty_handle *)f->priv)->tty;
     uint64_t avail, n;
+    if (len == 0)
+        return 0;
     if (canonical(t)) {
         if (t->ends_count == 0)
             return -EAGAIN;

@@ -8,9 +8,10 @@
  *
  * Canonical mode (ICANON, the default; OTP's "old shell" relies on it):
  *   - the kernel edits the line: echo (CR, turned into '\n' by ICRNL, echoes
- *     as "\r\n"), erase with VERASE (DEL) or BS (a UTF-8 character at a time,
- *     "\b \b" per column, never past the line start), VKILL (^U) erases the
- *     line, VWERASE (^W) the last word;
+ *     as "\r\n"), erase with VERASE (DEL) or BS (with IUTF8, the default,
+ *     a UTF-8 character at a time; "\b \b" per column, two for a "^X", one
+ *     for a tab; never past the line start), VKILL (^U) erases the line,
+ *     VWERASE (^W) the last word;
  *   - a read returns at most one line, and the file is readable (POLLIN)
  *     only when a whole line is there; otherwise read gives -EAGAIN (the
  *     syscall layer waits unless O_NONBLOCK);

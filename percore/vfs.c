@@ -1,14 +1,15 @@
 /* A node's name space (vfs.h): path normalization, the dispatch between the
- * read-only boot archive at "/", the tmpfs at "/tmp" and the devices under
- * "/dev", and the file ops of archive files, archive directories, the /dev
- * directory and /dev/null.
+ * read-only boot archive at "/" (cpio.c), the tmpfs at "/tmp" (tmpfs.c) and
+ * the devices /dev/null and /dev/console, and the checks open(2) makes.
  *
  * Paths are resolved lexically: "a/.." is dropped before anything is looked
  * up. Without symlinks that names the same file Linux finds; it differs only
  * in that "/file/.." or "/missing/.." is "/" here, not -ENOTDIR or -ENOENT.
  * A trailing '/' (or a last "." or "..") asks for a directory, as on Linux.
- * "/dev" hides any /dev of the archive and holds exactly "console" and
- * "null". Calls that remove or rename a name go by the file system of the
+ * "/dev", "/tmp", "/dev/null" and "/dev/console" are entries of the archive's
+ * index (replacing any the archive has), so they are listed in their
+ * directories; opening or stat()ing the devices goes to the device.
+ * Calls that remove or rename a name go by the file system of the
  * directory holding it, so unlink("/tmp") is -EROFS (the root holds it) and
  * rename("/tmp/a", "/x") is -EXDEV, as with a read-only root on Linux. */
 #include <stdbool.h>
@@ -27,37 +28,16 @@
 #define TMPFS_CAP (64ull << 20)
 #define DEV_ARCHIVE 1
 #define DEV_TMPFS 2
-#define DEV_DEVFS 3
 #define RDEV_NULL ((1u << 8) | 3)
 #define RDEV_CONSOLE ((5u << 8) | 1)
 
-/* The archive's index, shared by the vfs and every archive file open. */
-struct archive {
-    int refs;
-    struct cpio_index ix;
-};
-
 struct vfs {
-    struct archive *ar;
+    struct cpio_index *ar;
     struct tmpfs *tmp;
     const struct file_ops *console_ops;
 };
 
-/* An open archive file or directory. */
-struct afile {
-    struct archive *ar;
-    uint32_t idx;
-};
-
-enum where { IN_ARCHIVE, IN_TMP, IN_DEVDIR, IN_NULL, IN_CONSOLE, IN_DEV_OTHER };
-
-static void archive_put(struct archive *ar)
-{
-    if (--ar->refs == 0) {
-        cpio_index_free(&ar->ix);
-        kfree(ar);
-    }
-}
+enum where { IN_ARCHIVE, IN_TMP, IN_NULL, IN_CONSOLE };
 
 /* ---- paths */
 
@@ -144,31 +124,22 @@ static bool under(const char *p, const char *dir, size_t n)
 /* Which file system a normalized path is in, and the path inside it. */
 static enum where locate(const char *p, const char **rel)
 {
-    *rel = p + 1;
     if (strcmp(p, "/tmp") == 0 || under(p, "/tmp", 4)) {
         *rel = p[4] ? p + 5 : "";
         return IN_TMP;
     }
-    if (strcmp(p, "/dev") == 0)
-        return IN_DEVDIR;
-    if (!under(p, "/dev", 4))
-        return IN_ARCHIVE;
-    *rel = p + 5;
-    if (strcmp(*rel, "null") == 0)
+    *rel = p + 1;
+    if (strcmp(p, "/dev/null") == 0)
         return IN_NULL;
-    if (strcmp(*rel, "console") == 0)
+    if (strcmp(p, "/dev/console") == 0)
         return IN_CONSOLE;
-    return IN_DEV_OTHER;
+    return IN_ARCHIVE;
 }
 
 /* The file system of the directory holding p's last component. */
 static enum where holder(const char *p)
 {
-    if (under(p, "/tmp", 4))
-        return IN_TMP;
-    if (under(p, "/dev", 4))
-        return IN_DEVDIR;
-    return IN_ARCHIVE;
+    return under(p, "/tmp", 4) ? IN_TMP : IN_ARCHIVE;
 }
 
 static bool stat_is_dir(const struct linux_stat *st)
@@ -176,53 +147,10 @@ static bool stat_is_dir(const struct linux_stat *st)
     return (st->st_mode & S_IFMT) == S_IFDIR;
 }
 
-/* ---- stat */
-
-static void archive_stat(const struct cpio_index *ix, uint32_t i, struct linux_stat *st)
+static void dev_fill(struct linux_stat *st, enum where w)
 {
-    const struct cpio_entry *e = &ix->entries[i];
-
-    memset(st, 0, sizeof(*st));
-    st->st_dev = DEV_ARCHIVE;
-    st->st_ino = i + 1;
-    st->st_mode = (e->mode & S_IFMT) | (e->mode & 0555);
-    st->st_nlink = 1;
-    if ((e->mode & S_IFMT) == S_IFDIR) {
-        st->st_nlink = 2;
-        for (uint32_t c = e->first_child; c != CPIO_NONE; c = ix->entries[c].next_sibling)
-            if ((ix->entries[c].mode & S_IFMT) == S_IFDIR)
-                st->st_nlink++;
-    }
-    st->st_size = e->size;
-    st->st_blksize = 4096;
-    st->st_blocks = ((int64_t)e->size + 511) / 512;
-}
-
-static void dev_stat(enum where w, struct linux_stat *st)
-{
-    memset(st, 0, sizeof(*st));
-    st->st_dev = DEV_DEVFS;
-    st->st_blksize = 4096;
-    st->st_nlink = 1;
-    if (w == IN_DEVDIR) {
-        st->st_ino = 1;
-        st->st_mode = S_IFDIR | 0755;
-        st->st_nlink = 2;
-    } else if (w == IN_NULL) {
-        st->st_ino = 2;
-        st->st_mode = S_IFCHR | 0666;
-        st->st_rdev = RDEV_NULL;
-    } else {
-        st->st_ino = 3;
-        st->st_mode = S_IFCHR | 0620;
-        st->st_rdev = RDEV_CONSOLE;
-    }
-}
-
-/* "/dev/null/x" goes through a file; "/dev/x" does not exist. */
-static int dev_other_error(const char *rel)
-{
-    return under(rel, "null", 4) || under(rel, "console", 7) ? -ENOTDIR : -ENOENT;
+    st->st_mode = S_IFCHR | (w == IN_NULL ? 0666 : 0620);
+    st->st_rdev = w == IN_NULL ? RDEV_NULL : RDEV_CONSOLE;
 }
 
 static int stat_at(struct vfs *v, const char *p, struct linux_stat *st)
@@ -232,20 +160,15 @@ static int stat_at(struct vfs *v, const char *p, struct linux_stat *st)
     uint32_t i;
     int err;
 
-    switch (w) {
-    case IN_TMP:
+    if (w == IN_TMP)
         return tmpfs_stat(v->tmp, rel, st);
-    case IN_ARCHIVE:
-        err = cpio_lookup(&v->ar->ix, rel, strlen(rel), &i);
-        if (!err)
-            archive_stat(&v->ar->ix, i, st);
+    err = cpio_lookup(v->ar, rel, strlen(rel), &i);
+    if (err)
         return err;
-    case IN_DEV_OTHER:
-        return dev_other_error(rel);
-    default:
-        dev_stat(w, st);
-        return 0;
-    }
+    cpio_stat(v->ar, i, st);
+    if (w != IN_ARCHIVE)
+        dev_fill(st, w);
+    return 0;
 }
 
 /* Must p's holding directory exist, as a directory? 0 if it does. p is ours
@@ -282,149 +205,16 @@ static int ro_create_error(struct vfs *v, char *p)
     return err ? err : -EROFS;
 }
 
-/* open(p, O_CREAT) with a trailing '/': never creates, as on Linux. */
+/* open(p, O_CREAT) with a trailing '/': Linux never creates, and says
+ * -EISDIR once the directories before the last name are found. */
 static int create_dir_error(struct vfs *v, char *p)
 {
-    struct linux_stat st;
-    int err = stat_at(v, p, &st);
+    int err = parent_error(v, p);
 
-    if (err == 0)
-        return stat_is_dir(&st) ? -EISDIR : -ENOTDIR;
-    if (err != -ENOENT)
-        return err;
-    err = parent_error(v, p);
     return err ? err : -EISDIR;
 }
 
-/* ---- archive files and directories */
-
-static int64_t afile_read(struct file *f, void *buf, uint64_t len)
-{
-    struct afile *a = f->priv;
-    const struct cpio_entry *e = &a->ar->ix.entries[a->idx];
-
-    if (!file_can_read(f))
-        return -EBADF;
-    if ((uint64_t)f->pos >= e->size)
-        return 0;
-    if (len > e->size - (uint64_t)f->pos)
-        len = e->size - (uint64_t)f->pos;
-    memcpy(buf, e->data + f->pos, len);
-    f->pos += (int64_t)len;
-    return (int64_t)len;
-}
-
-static int64_t afile_lseek(struct file *f, int64_t off, int whence)
-{
-    struct afile *a = f->priv;
-
-    return file_seek(f, off, whence, a->ar->ix.entries[a->idx].size);
-}
-
-static int anode_stat(struct file *f, struct linux_stat *st)
-{
-    struct afile *a = f->priv;
-
-    archive_stat(&a->ar->ix, a->idx, st);
-    return 0;
-}
-
-static void anode_release(struct file *f)
-{
-    struct afile *a = f->priv;
-
-    archive_put(a->ar);
-    kfree(a);
-}
-
-static int64_t dir_read(struct file *f, void *buf, uint64_t len)
-{
-    (void)f, (void)buf, (void)len;
-    return -EISDIR;
-}
-
-/* Cookies from 2 on are 2 + the index of an entry: children come in index
- * order, so resuming is finding the first child at or after that index. */
-static int adir_next(struct file *f, int64_t pos, struct dir_entry *e)
-{
-    struct afile *a = f->priv;
-    const struct cpio_entry *ents = a->ar->ix.entries, *d = &ents[a->idx];
-    uint32_t c;
-
-    if (pos <= 0) {
-        *e = (struct dir_entry){ a->idx + 1, 1, DT_DIR, ".", 1 };
-        return 1;
-    }
-    if (pos == 1) {
-        *e = (struct dir_entry){ d->parent + 1, 2, DT_DIR, "..", 2 };
-        return 1;
-    }
-    if ((uint64_t)pos - 2 >= a->ar->ix.count)
-        return 0;
-    c = (uint32_t)(pos - 2);
-    if (c == 0 || ents[c].parent != a->idx)
-        for (c = d->first_child; c != CPIO_NONE && c < pos - 2; c = ents[c].next_sibling)
-            ;
-    if (c == CPIO_NONE)
-        return 0;
-    e->ino = c + 1;
-    e->next = (int64_t)c + 3;
-    e->type = (ents[c].mode & S_IFMT) == S_IFDIR ? DT_DIR : DT_REG;
-    e->name = cpio_basename(&ents[c], &e->len);
-    return 1;
-}
-
-static int64_t adir_getdents(struct file *f, void *buf, uint64_t len)
-{
-    return dir_getdents(f, buf, len, adir_next);
-}
-
-static const struct file_ops afile_ops = {
-    .read = afile_read,
-    .lseek = afile_lseek,
-    .stat = anode_stat,
-    .release = anode_release,
-};
-
-static const struct file_ops adir_ops = {
-    .read = dir_read,
-    .lseek = dir_seek,
-    .stat = anode_stat,
-    .getdents = adir_getdents,
-    .release = anode_release,
-};
-
-/* ---- /dev and /dev/null */
-
-static int devdir_next(struct file *f, int64_t pos, struct dir_entry *e)
-{
-    static const struct dir_entry ents[] = {
-        { 1, 1, DT_DIR, ".", 1 },
-        { 1, 2, DT_DIR, "..", 2 },
-        { 3, 3, DT_CHR, "console", 7 },
-        { 2, 4, DT_CHR, "null", 4 },
-    };
-
-    (void)f;
-    if (pos < 0)
-        pos = 0;
-    if (pos >= (int64_t)(sizeof(ents) / sizeof(ents[0])))
-        return 0;
-    *e = ents[pos];
-    return 1;
-}
-
-static int64_t devdir_getdents(struct file *f, void *buf, uint64_t len)
-{
-    return dir_getdents(f, buf, len, devdir_next);
-}
-
-static int devdir_stat(struct file *f, struct linux_stat *st)
-{
-    (void)f;
-    dev_stat(IN_DEVDIR, st);
-    return 0;
-}
+/* ---- /dev/null: priv is its inode number */
 
 static int64_t null_read(struct file *f, void *buf, uint64_t len)
 {
@@ -447,17 +237,14 @@ static int64_t null_lseek(struct file *f, int64_t off, int whence)
 
 static int null_stat(struct file *f, struct linux_stat *st)
 {
-    (void)f;
-    dev_stat(IN_NULL, st);
+    memset(st, 0, sizeof(*st));
+    st->st_dev = DEV_ARCHIVE;
+    st->st_ino = (uintptr_t)f->priv;
+    st->st_nlink = 1;
+    st->st_blksize = 4096;
+    dev_fill(st, IN_NULL);
     return 0;
 }
-
-static const struct file_ops devdir_ops = {
-    .read = dir_read,
-    .lseek = dir_seek,
-    .stat = devdir_stat,
-    .getdents = devdir_getdents,
-};
 
 static const struct file_ops null_ops = {
     .read = null_read,
@@ -482,68 +269,36 @@ static int ro_open_check(bool dir, int flags)
     return 0;
 }
 
-static int open_file(const struct file_ops *ops, int flags, void *priv, struct file **out)
-{
-    *out = file_new(ops, (uint32_t)flags & ~OPEN_ONLY_FLAGS, priv);
-    return *out ? 0 : -ENOMEM;
-}
-
-static int archive_open(struct vfs *v, char *p, const char *rel, int flags, struct file **out)
-{
-    uint32_t i;
-    int err = cpio_lookup(&v->ar->ix, rel, strlen(rel), &i);
-
-    if (err == -ENOENT && (flags & O_CREAT))
-        return ro_create_error(v, p);
-    if (err)
-        return err;
-    bool dir = (v->ar->ix.entries[i].mode & S_IFMT) == S_IFDIR;
-    err = ro_open_check(dir, flags);
-    if (err)
-        return err;
-    if (!dir && ((flags & O_TRUNC) || (flags & O_ACCMODE) != O_RDONLY))
-        return -EROFS;
-
-    struct afile *a = kmalloc(sizeof(*a));
-    if (!a)
-        return -ENOMEM;
-    a->ar = v->ar;
-    a->idx = i;
-    err = open_file(dir ? &adir_ops : &afile_ops, flags, a, out);
-    if (err)
-        kfree(a);
-    else
-        v->ar->refs++;
-    return err;
-}
-
 static int open_at(struct vfs *v, char *p, int flags, uint32_t mode, struct file **out)
 {
     const char *rel;
     enum where w = locate(p, &rel);
+    uint32_t i, keep = (uint32_t)flags & ~OPEN_ONLY_FLAGS;
     int err;
 
-    switch (w) {
-    case IN_TMP:
+    if (w == IN_TMP)
         return tmpfs_open(v->tmp, rel, flags, mode, out);
-    case IN_ARCHIVE:
-        return archive_open(v, p, rel, flags, out);
-    case IN_DEV_OTHER:
-        err = dev_other_error(rel);
-        return err == -ENOENT && (flags & O_CREAT) ? -EROFS : err;
-    case IN_DEVDIR:
-        err = ro_open_check(true, flags);
-        return err ? err : open_file(&devdir_ops, flags, NULL, out);
-    case IN_NULL:
-        err = ro_open_check(false, flags);
-        return err ? err : open_file(&null_ops, flags, NULL, out);
-    case IN_CONSOLE:
-        err = ro_open_check(false, flags);
-        if (!err && !v->console_ops)
-            err = -ENXIO;
-        return err ? err : open_file(v->console_ops, flags, NULL, out);
+    err = cpio_lookup(v->ar, rel, strlen(rel), &i);
+    if (err == -ENOENT && (flags & O_CREAT))
+        return ro_create_error(v, p);
+    if (err)
+        return err;
+    uint32_t type = v->ar->entries[i].mode & S_IFMT;
+    err = ro_open_check(type == S_IFDIR, flags);
+    if (err)
+        return err;
+    if (w == IN_NULL || w == IN_CONSOLE) {
+        const struct file_ops *ops = w == IN_NULL ? &null_ops : v->console_ops;
+        if (!ops)
+            return -ENXIO;
+        *out = file_new(ops, keep, w == IN_NULL ? (void *)(uintptr_t)(i + 1) : NULL);
+        return *out ? 0 : -ENOMEM;
     }
-    return -ENOENT;
+    if (type != S_IFREG && type != S_IFDIR)
+        return -ENXIO; /* a device node with no device */
+    if (type == S_IFREG && ((flags & O_TRUNC) || (flags & O_ACCMODE) != O_RDONLY))
+        return -EROFS;
+    return cpio_open(v->ar, i, keep, out);
 }
 
 int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode, struct file **out)
@@ -668,43 +423,41 @@ out:
 
 struct vfs *vfs_new(const void *archive, uint64_t archive_len, const struct file_ops *console_ops, int *err)
 {
-    static const char *const mount_points[] = { "dev", "tmp", NULL };
+    static const struct cpio_extra mounts[] = {
+        { "dev", S_IFDIR | 0755 },
+        { "dev/console", S_IFCHR | 0620 },
+        { "dev/null", S_IFCHR | 0666 },
+        { "tmp", S_IFDIR | 01777 },
+        { NULL, 0 },
+    };
     struct vfs *v = kzalloc(sizeof(*v));
     int e = -ENOMEM;
 
-    if (!v)
-        goto fail;
-    v->console_ops = console_ops;
-    v->ar = kzalloc(sizeof(*v->ar));
-    if (!v->ar)
-        goto fail;
-    e = cpio_index_build(&v->ar->ix, archive, archive_len, mount_points);
-    if (e)
-        goto fail;
-    v->ar->refs = 1;
-    e = -ENOMEM;
-    v->tmp = tmpfs_new(TMPFS_CAP, DEV_TMPFS);
-    if (!v->tmp)
-        goto fail;
-    if (err)
-        *err = 0;
-    return v;
-fail:
-    if (v && v->ar) {
-        cpio_index_free(&v->ar->ix);
-        kfree(v->ar);
+    if (v) {
+        v->console_ops = console_ops;
+        v->ar = cpio_index_new(archive, archive_len, mounts, &e, NULL);
+        if (v->ar) {
+            v->ar->dev = DEV_ARCHIVE;
+            v->tmp = tmpfs_new(TMPFS_CAP, DEV_TMPFS);
+            e = v->tmp ? 0 : -ENOMEM;
+        }
+        if (e) {
+            if (v->ar)
+                cpio_index_put(v->ar);
+            kfree(v);
+            v = NULL;
+        }
     }
-    kfree(v);
     if (err)
         *err = e;
-    return NULL;
+    return v;
 }
 
 void vfs_free(struct vfs *v)
 {
     if (!v)
         return;
-    archive_put(v->ar);
+    cpio_index_put(v->ar);
     tmpfs_unmount(v->tmp);
     kfree(v);
 }

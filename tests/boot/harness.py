@@ -24,8 +24,33 @@ class BootTimeout(AssertionError):
     pass
 
 
-def variant_image(name, cmdline="", kernel=None):
-    """A copy of the image with another command line or kernel file."""
+def variant_archive(name, overlay):
+    """The boot archive with the files of `overlay` ({path: bytes, or the
+    name of a host file}) added or replaced, e.g. another etc/hydros/node.args."""
+    out_dir = os.path.join(BUILD, "test-images", name + ".root")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    for path, data in overlay.items():
+        dest = os.path.join(out_dir, path)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        if isinstance(data, bytes):
+            with open(dest, "wb") as f:
+                f.write(data)
+        else:
+            shutil.copy(data, dest)
+    archive = os.path.join(BUILD, "test-images", name + ".cpio")
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkcpio.py"),
+                    os.path.join(BUILD, "rootfs"), os.path.join(ROOT, "rootfs"), out_dir, archive],
+                   check=True)
+    return archive
+
+
+def node_args(*argv):
+    """The bytes of an etc/hydros/node.args file."""
+    return "".join(a + "\n" for a in argv).encode()
+
+
+def variant_image(name, cmdline="", kernel=None, archive=None):
+    """A copy of the image with another command line, kernel file or archive."""
     out_dir = os.path.join(BUILD, "test-images")
     os.makedirs(out_dir, exist_ok=True)
     out = os.path.join(out_dir, name + ".img")
@@ -33,7 +58,7 @@ def variant_image(name, cmdline="", kernel=None):
                     "--stage1", os.path.join(BUILD, "boot", "stage1.bin"),
                     "--stage2", os.path.join(BUILD, "boot", "stage2.bin"),
                     "--kernel", kernel or os.path.join(BUILD, "kernel.elf"),
-                    "--archive", os.path.join(BUILD, "archive.cpio"),
+                    "--archive", archive or os.path.join(BUILD, "archive.cpio"),
                     "--cmdline", cmdline, "-o", out],
                    check=True, stdout=subprocess.DEVNULL)
     return out
@@ -115,6 +140,16 @@ class Boot:
             self.output += data
             self.lock.notify_all()
 
+    # ---- typing on the console (QEMU only: Bochs reads no input here)
+    def send(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def mark(self):
+        """A position in the console output; expect(..., after=mark) looks only past it."""
+        with self.lock:
+            return len(self.output)
+
     # ---- reading the console
     def text(self):
         with self.lock:
@@ -123,14 +158,15 @@ class Boot:
     def elapsed(self):
         return time.monotonic() - self.t0
 
-    def expect(self, pattern, timeout):
-        """Waits until the console matches pattern (a regex, multiline). Returns the match.
-        Fails at the time limit, or at once when the emulator has exited."""
+    def expect(self, pattern, timeout, after=0):
+        """Waits until the console output past `after` (a mark()) matches pattern
+        (a regex, multiline). Returns the match. Fails at the time limit, or at
+        once when the emulator has exited."""
         rx = re.compile(pattern, re.M)
         deadline = time.monotonic() + timeout
         with self.lock:
             while True:
-                m = rx.search(self.output.decode("utf-8", "replace").replace("\r", ""))
+                m = rx.search(self.output[after:].decode("utf-8", "replace").replace("\r", ""))
                 if m:
                     return m
                 exited = self.proc.poll() is not None
