@@ -1,0 +1,40 @@
+# ERTS, the Erlang runtime every core runs, and the boot archive root.
+# Included by the root Makefile (after `B := build`). docs/erts-build.md says how.
+#   make erts           build/erts/beam.smp: OTP 25.2.3 + beam-patches, static, musl
+#   make rootfs         build/rootfs/: what a node boots from (the archive's contents)
+#   make host-test      boot that beam.smp on Linux, as a core will, and check it
+#   make erts-syscalls  regenerate docs/erts-syscalls.txt (strace of the host boot)
+
+ERTS_PATCHES := $(sort $(wildcard beam-patches/*.patch))
+# Static port drivers linked into beam.smp (absolute paths of .a archives,
+# comma-separated), e.g. the msgchan driver; they must exist before ERTS's make.
+ERTS_STATIC_DRIVERS ?=
+export ERTS_STATIC_DRIVERS
+erts_comma := ,
+ERTS_BEAM := $(B)/erts/beam.smp
+ROOTFS_STAMP := $(B)/rootfs.stamp
+# The boot script and the kernel/stdlib .beam files come from erlang-base.
+ERL_BOOT := $(wildcard /usr/lib/erlang/releases/*/no_dot_erlang.boot)
+
+.PHONY: erts rootfs host-test erts-syscalls erts-clean
+
+$(ERTS_BEAM): tools/build-erts.sh $(ERTS_PATCHES) $(subst $(erts_comma), ,$(ERTS_STATIC_DRIVERS)) | deps
+	tools/build-erts.sh
+	@touch $@
+erts: $(ERTS_BEAM)
+
+$(ROOTFS_STAMP): tools/mkrootfs.py $(ERTS_BEAM) $(ERL_BOOT)
+	python3 tools/mkrootfs.py --beam $(B)/erts/beam.smp.stripped $(B)/rootfs
+	@touch $@
+rootfs: $(ROOTFS_STAMP)
+
+host-test: $(ROOTFS_STAMP)
+	tests/host/boot_erts.sh
+
+erts-syscalls: $(ROOTFS_STAMP)
+	tests/host/erts_syscalls.sh > docs/erts-syscalls.txt.new
+	mv docs/erts-syscalls.txt.new docs/erts-syscalls.txt
+
+# Keeps build/otp-src (the fetched source); the next build re-copies and rebuilds.
+erts-clean:
+	rm -rf $(B)/otp $(B)/erts $(B)/rootfs $(B)/rootfs.new $(ROOTFS_STAMP)

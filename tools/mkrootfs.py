@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Fills the boot archive root: everything one node needs to boot OTP, laid
+out as the root directory `/` that its ERTS sees (`-root / -bindir /bin`).
+
+  bin/start.boot          the host's no_dot_erlang.boot (init's default boot script)
+  bin/beam.smp            the static ERTS (--beam), what the ELF loader starts
+  lib/kernel-VSN/ebin     kernel and stdlib from the installed erlang-base,
+  lib/stdlib-VSN/ebin     versioned paths as the boot script names them, stripped
+  etc/inetrc, etc/hosts   name lookups from files only: nothing spawns inet_gethost
+  dev/null                an empty regular file; the kernel serves it as the null device
+  tmp/                    mount point of the per-core tmpfs (-home /tmp)
+
+The directory is built beside OUT and renamed into place, so OUT is always
+whole. Usage: mkrootfs.py [--erl-root /usr/lib/erlang] [--beam FILE] OUT"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+# The boot script. no_dot_erlang is start_clean without `c:erlangrc()`, which
+# would look for .erlang in the working and home directories.
+BOOT = "releases/%s/no_dot_erlang"
+INETRC = b"%% Name lookups from files only (no inet_gethost port program).\n{lookup, [file]}.\n"
+HOSTS = b"127.0.0.1\tlocalhost hydros.local hydros\n::1\tlocalhost\n"
+# Copied from each ebin: code, the application resource files.
+EBIN_KEEP = (".beam", ".app", ".appup")
+
+
+def otp_release(erl_root):
+    rel = [d for d in os.listdir(os.path.join(erl_root, "releases")) if d.isdigit()]
+    if len(rel) != 1:
+        sys.exit("mkrootfs: expected one release under %s/releases, found %s" % (erl_root, rel))
+    return rel[0]
+
+
+def boot_libs(script):
+    """The lib directories (name-vsn) that the boot script loads code from."""
+    with open(script) as f:
+        libs = re.findall(r'"\$ROOT/lib/([^/"]+)/ebin"', f.read())
+    libs = sorted(set(libs))
+    if not libs:
+        sys.exit("mkrootfs: no $ROOT/lib paths in %s" % script)
+    return libs
+
+
+def strip_beams(ebins):
+    """beam_lib:strip on every .beam, with the host's erl (same OTP release)."""
+    expr = ('Fs = lists:append([filelib:wildcard(D ++ "/*.beam") || D <- init:get_plain_arguments()]),'
+            '{ok, _} = beam_lib:strip_files(Fs), halt().')
+    subprocess.run(["erl", "-noshell", "-noinput", "-eval", expr, "-extra"] + ebins, check=True)
+
+
+def du(path):
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        total += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
+    return total
+
+
+def build(erl_root, beam, out):
+    tmp = out + ".new"
+    shutil.rmtree(tmp, ignore_errors=True)
+    rel = otp_release(erl_root)
+    boot = os.path.join(erl_root, BOOT % rel)
+    os.makedirs(os.path.join(tmp, "bin"))
+    shutil.copyfile(boot + ".boot", os.path.join(tmp, "bin", "start.boot"))
+    if beam:
+        shutil.copyfile(beam, os.path.join(tmp, "bin", "beam.smp"))
+        os.chmod(os.path.join(tmp, "bin", "beam.smp"), 0o755)
+    ebins = []
+    for lib in boot_libs(boot + ".script"):
+        src = os.path.join(erl_root, "lib", lib, "ebin")
+        dst = os.path.join(tmp, "lib", lib, "ebin")
+        os.makedirs(dst)
+        for fn in sorted(os.listdir(src)):
+            if fn.endswith(EBIN_KEEP):
+                shutil.copyfile(os.path.join(src, fn), os.path.join(dst, fn))
+        ebins.append(dst)
+    strip_beams(ebins)
+    for name, data in (("etc/inetrc", INETRC), ("etc/hosts", HOSTS), ("dev/null", b"")):
+        os.makedirs(os.path.join(tmp, os.path.dirname(name)), exist_ok=True)
+        with open(os.path.join(tmp, name), "wb") as f:
+            f.write(data)
+    os.makedirs(os.path.join(tmp, "tmp"))
+    shutil.rmtree(out, ignore_errors=True)
+    os.rename(tmp, out)
+    libs = sum(du(os.path.dirname(e)) for e in [os.path.join(out, os.path.relpath(e, tmp)) for e in ebins])
+    print("mkrootfs: %s: %d KiB (kernel+stdlib %d KiB, beam.smp %d KiB)" % (
+        out, du(out) // 1024, libs // 1024,
+        os.path.getsize(beam) // 1024 if beam else 0))
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--erl-root", default="/usr/lib/erlang")
+    ap.add_argument("--beam", help="static beam.smp to put in bin/")
+    ap.add_argument("out")
+    a = ap.parse_args()
+    build(a.erl_root, a.beam, a.out.rstrip("/"))
