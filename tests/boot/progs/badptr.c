@@ -44,7 +44,9 @@ int main(int argc, char **argv)
     expect("fork", syscall(SYS_fork), ENOSYS);
     printf("badptr: %d failures; the kernel survived\n", failures);
     fflush(stdout);
-    if (argc > 1 && strcmp(argv[1], "segv") == 0)
-        *(volatile int *)16 = 1;
+    if (argc > 1 && strcmp(argv[1], "segv") == 0) {
+        int *volatile wild = (int *)16;
+        *wild = 1;
+    }
     return failures != 0;
 }
