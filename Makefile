@@ -76,14 +76,15 @@ run-bochs: deps images/hydros.img
 
 ## 7. Tests: cmocka on the host, then boots driven through the serial console
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
-	-fno-omit-frame-pointer -Ipercore -Imsgchan -Itests/unit
+	-fno-omit-frame-pointer -iquote percore -iquote msgchan -iquote tests/unit
 UNIT_TESTS :=
 include $(wildcard tests/unit/*.mk)
 UNIT_BINS := $(addprefix $(B)/unit/test_,$(UNIT_TESTS))
 .SECONDEXPANSION:
 $(B)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(UNIT_DEPS_$$*)
 	@mkdir -p $(dir $@)
-	gcc $(HOST_CFLAGS) $(UNIT_CFLAGS_$*) -o $@ $< $(UNIT_SRCS_$*) $(UNIT_LIBS_$*) -lcmocka
+	gcc $(HOST_CFLAGS) $(UNIT_CFLAGS_$*) -MMD -MP -MF $@.d -o $@ $< $(UNIT_SRCS_$*) $(UNIT_LIBS_$*) -lcmocka
+-include $(UNIT_BINS:=.d)
 
 unit-test: deps $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

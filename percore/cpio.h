@@ -14,7 +14,8 @@
  * than half-used: it is our own boot image, so anything wrong in it means it
  * is damaged, and a node booted from part of it fails later and obscurely.
  * Entries other than regular files and directories (symlinks, devices) are
- * checked and then left out. Bytes after the trailer are ignored.
+ * checked and then left out (what lies under one gets implied directories).
+ * Bytes after the trailer are ignored.
  *
  * The index: entries sorted by path, component by component (so a directory's
  * descendants follow it directly), entries[0] being the root (path ""). Every

@@ -26,7 +26,7 @@ static bool in_file(uint64_t off, uint64_t n, uint64_t len)
     return off <= len && n <= len - off;
 }
 
-/* [a, a+n) lies inside [b, b+m); both are known not to wrap. */
+/* [a, a+n) lies inside [b, b+m), computed without forming either end. */
 static bool inside(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
 {
     return a >= b && a - b <= m && n <= m - (a - b);
@@ -134,7 +134,7 @@ int elf_parse(const void *data, uint64_t len, struct elf_image *out)
         case ELF_PT_DYNAMIC:
             return -ENOEXEC;
         case ELF_PT_TLS:
-            if (have_tls || (err = check_tls(&ph, len)))
+            if (have_tls || check_tls(&ph, len))
                 return -ENOEXEC;
             have_tls = true;
             out->tls_vaddr = ph.vaddr;

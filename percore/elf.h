@@ -11,9 +11,9 @@
  *     be mapped straight from the file (page-aligned in memory), showing the
  *     file's neighbouring bytes as Linux does.
  *   - Its protection is elf_page_prot(): the union of the protections of the
- *     segments on it. Segments never share a byte, but two may share a page
- *     (one ends and the next starts inside it): that page then gets both
- *     segments' bytes and both protections. GNU ld and lld start each
+ *     segments on it. Segments never share a byte, but two or more may share
+ *     a page (one ends and the next starts inside it): that page then gets
+ *     all their bytes and protections. GNU ld and lld start each
  *     segment on a fresh page, so this only matters for odd linker scripts.
  *   - The program break starts at hi. The stack comes from elf_build_stack;
  *     the thread starts at entry with rsp as returned, rdx = 0 (no exit

@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "string.h"
 #include "tmpfs.h"
+#include "epoll.h"
 #include "vfs.h"
 #include "waitq.h"
 
@@ -32,14 +33,17 @@ struct file *file_get(struct file *f)
     return f;
 }
 
-/* The last reference runs ops->release, then frees f. Nobody can be asleep
- * on f->wq then: a sleeper holds a reference. */
+/* The last reference takes f out of every epoll set watching it (as Linux
+ * does on the last close), runs ops->release, then frees f. Nobody can be
+ * asleep on f->wq then: a sleeper holds a reference. */
 void file_put(struct file *f)
 {
     if (f->refs <= 0)
         panic("file_put: file %p has %d references", (void *)f, f->refs);
     if (--f->refs > 0)
         return;
+    if (f->epoll_links)
+        epoll_file_released(f);
     if (f->ops && f->ops->release)
         f->ops->release(f);
     kfree(f);

@@ -37,23 +37,35 @@ int futex_wake(struct node *n, uint64_t uaddr, int count)
     return woken;
 }
 
+/* Wakes nwake waiters of uaddr, then moves up to nmove more, oldest first
+ * and in order, to uaddr2, behind the waiters already there. */
 static int futex_requeue(struct node *n, uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2)
 {
+    if (nwake < 0 || nmove < 0)
+        return -EINVAL;
     int done = futex_wake(n, uaddr, nwake);
     struct waitq *from = bucket(n, uaddr), *to = bucket(n, uaddr2);
-    for (struct thread **p = &from->head; *p && nmove > 0;) {
-        struct thread *t = *p;
-        if (t->futex_addr != uaddr) {
-            p = &t->wq_next;
-            continue;
-        }
-        *p = t->wq_next;
+    if (uaddr2 == uaddr) { /* nothing moves; count them as Linux does */
+        for (struct thread *t = from->head; t && nmove > 0; t = t->wq_next)
+            if (t->futex_addr == uaddr) {
+                done++;
+                nmove--;
+            }
+        return done;
+    }
+    for (; nmove > 0; nmove--, done++) {
+        struct thread **oldest = NULL;
+        for (struct thread **p = &from->head; *p; p = &(*p)->wq_next)
+            if ((*p)->futex_addr == uaddr)
+                oldest = p;
+        if (!oldest)
+            break;
+        struct thread *t = *oldest;
+        *oldest = t->wq_next;
         t->futex_addr = uaddr2;
         t->wq = to;
-        t->wq_next = to->head;
+        t->wq_next = to->head; /* the list is newest first: this one is now the newest */
         to->head = t;
-        nmove--;
-        done++;
     }
     return done;
 }
@@ -79,11 +91,14 @@ static int deadline_of(uint64_t utimeout, bool absolute, bool realtime, uint64_t
     if (!utimeout)
         return 0;
     struct linux_timespec ts;
+    uint64_t us;
     if (copy_from_user(&ts, utimeout, sizeof(ts)))
         return -EFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-        return -EINVAL;
-    uint64_t us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+    int err = timespec_us(&ts, &us);
+    if (err)
+        return err;
+    if (us == TIMESPEC_US_MAX)
+        return 0; /* forever */
     uint64_t now = uptime_us();
     if (absolute) {
         uint64_t base = realtime ? realtime_us() : now;
@@ -108,7 +123,7 @@ int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint6
         return err ? err : futex_wait(n, uaddr, val, deadline);
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET:
-        return futex_wake(n, uaddr, (int)val);
+        return futex_wake(n, uaddr, (int)val > 0 ? (int)val : 1); /* Linux wakes one for 0 */
     case FUTEX_CMP_REQUEUE: {
         uint32_t now;
         if (copy_from_user(&now, uaddr, sizeof(now)))

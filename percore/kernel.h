@@ -42,6 +42,7 @@ struct sched {
     struct thread *current;
     struct thread *rq_head, *rq_tail;
     struct ktimer *timers; /* armed, sorted by deadline */
+    uint64_t tick_deadline; /* the next scheduler tick, on the uptime clock */
     volatile bool need_resched;
 };
 
@@ -122,11 +123,13 @@ extern uint64_t direct_map_end; /* physical memory below this is at P2V() */
 void paging_init(void); /* builds and loads them on the boot core */
 
 /* ---- apic.c: local APIC, timer, calibrated clocks. */
-extern uint64_t tsc_per_us;
+extern uint64_t tsc_khz;
 void apic_init_boot(uint64_t lapic_phys); /* boot core: map, calibrate against the PIT */
 void lapic_init_core(void);               /* every core: enable, start the periodic timer */
 uint32_t lapic_id(void);
 void lapic_eoi(void);
+#define TICK_US 10000 /* the scheduler tick: preemption and heartbeat */
+void lapic_timer_oneshot(uint64_t deadline_us); /* the next timer interrupt, on the uptime clock */
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t vector);
 void udelay(uint64_t us);

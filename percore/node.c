@@ -108,7 +108,7 @@ static int read_file(struct vfs *v, const char *path, void **data, uint64_t *len
 
 /* Places the PT_LOAD segments: zero pages, file bytes copied in through the
  * node's own page tables (CR3 is the node's while this runs), then the
- * segments' protections; a page two segments share gets both. */
+ * segments' protections; a page segments share gets the union (elf_page_prot). */
 static int load_segments(struct vm *vm, const struct elf_image *img, const uint8_t *file)
 {
     for (int i = 0; i < img->nsegs; i++) {
@@ -132,10 +132,14 @@ static int load_segments(struct vm *vm, const struct elf_image *img, const uint8
     }
     for (int i = 0; i < img->nsegs; i++) {
         const struct elf_segment *s = &img->segs[i];
-        uint64_t start = ALIGN_DOWN(s->vaddr, PAGE_SIZE), end = ALIGN_UP(s->vaddr + s->memsz, PAGE_SIZE);
-        vm_protect(vm, start, end - start, s->prot);
-        if (i > 0 && start < ALIGN_UP(img->segs[i - 1].vaddr + img->segs[i - 1].memsz, PAGE_SIZE))
-            vm_protect(vm, start, PAGE_SIZE, s->prot | img->segs[i - 1].prot);
+        uint64_t start = ALIGN_DOWN(s->vaddr, PAGE_SIZE), last = ALIGN_DOWN(s->vaddr + s->memsz - 1, PAGE_SIZE);
+        vm_protect(vm, start, last + PAGE_SIZE - start, s->prot);
+    }
+    for (int i = 0; i < img->nsegs; i++) { /* pages shared with a neighbour: the union */
+        const struct elf_segment *s = &img->segs[i];
+        uint64_t first = ALIGN_DOWN(s->vaddr, PAGE_SIZE), last = ALIGN_DOWN(s->vaddr + s->memsz - 1, PAGE_SIZE);
+        vm_protect(vm, first, PAGE_SIZE, elf_page_prot(img, first));
+        vm_protect(vm, last, PAGE_SIZE, elf_page_prot(img, last));
     }
     return 0;
 }

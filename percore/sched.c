@@ -94,6 +94,18 @@ static void run_timers(void)
     }
 }
 
+/* The timer interrupt comes at the next tick or the first kernel timer,
+ * whichever is sooner. Called with interrupts off, so that no interrupt
+ * re-arms it in between. */
+static void timer_program(void)
+{
+    struct sched *s = &this_core()->sched;
+    uint64_t next = s->tick_deadline;
+    if (s->timers && s->timers->deadline_us < next)
+        next = s->timers->deadline_us;
+    lapic_timer_oneshot(next);
+}
+
 /* ---- switching */
 
 static void reap(void)
@@ -141,6 +153,8 @@ static void schedule(void)
         next = rq_pop(s);
         if (next)
             break;
+        cli();
+        timer_program();
         sti_hlt();
     }
     if (next != s->current)
@@ -175,6 +189,8 @@ void sched_user_return(struct trap_frame *f)
     if (current()->node->dying)
         thread_exit(current());
     node_before_user(f);
+    cli(); /* iretq restores the user's interrupt flag */
+    timer_program();
 }
 
 /* ---- threads */

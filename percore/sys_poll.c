@@ -31,11 +31,13 @@ static int ts_deadline(u64 uts, uint64_t *deadline, bool *forever)
     if (!uts)
         return 0;
     struct linux_timespec ts;
+    uint64_t us;
     if (copy_from_user(&ts, uts, sizeof(ts)))
         return -EFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-        return -EINVAL;
-    uint64_t us = (uint64_t)ts.tv_sec * 1000000 + ((uint64_t)ts.tv_nsec + 999) / 1000;
+    int err = timespec_us(&ts, &us);
+    if (err)
+        return err;
+    *forever = us == TIMESPEC_US_MAX;
     *deadline = us ? uptime_us() + us + 1 : 0;
     return 0;
 }

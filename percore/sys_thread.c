@@ -118,10 +118,7 @@ static int read_timespec_us(u64 uts, uint64_t *us)
     struct linux_timespec ts;
     if (copy_from_user(&ts, uts, sizeof(ts)))
         return -EFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-        return -EINVAL;
-    *us = (uint64_t)ts.tv_sec * 1000000 + ((uint64_t)ts.tv_nsec + 999) / 1000;
-    return 0;
+    return timespec_us(&ts, us);
 }
 
 int64_t sys_nanosleep(u64 req, u64 rem)

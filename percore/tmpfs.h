@@ -26,7 +26,7 @@
 #include "vfs.h"
 
 #define TMPFS_CHUNK 4032u     /* a page less room for the heap's block header */
-#define TMPFS_NODE_COST 256u  /* charged for each file or directory */
+#define TMPFS_NODE_COST 512u  /* charged for each file or directory: about its heap block */
 #define TMPFS_NAME_MAX 255
 
 struct tmpfs;

@@ -98,11 +98,18 @@ void trap(struct trap_frame *f)
 {
     bool from_user = f->cs & 3;
     switch (f->vector) {
-    case VEC_TIMER:
-        this_core()->ticks++;
-        this_core()->sched.need_resched = true;
+    case VEC_TIMER: {
+        struct core *c = this_core();
+        uint64_t now = uptime_us();
+        if (now >= c->sched.tick_deadline) { /* a tick, not an early wake-up for a ktimer */
+            c->ticks++;
+            c->sched.need_resched = true;
+            c->sched.tick_deadline = now + TICK_US;
+        }
+        lapic_timer_oneshot(c->sched.tick_deadline); /* sched moves it earlier for a ktimer */
         lapic_eoi();
         break;
+    }
     case VEC_SPURIOUS:
         return; /* no EOI for a spurious interrupt */
     case VEC_SYSCALL:

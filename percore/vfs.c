@@ -93,6 +93,7 @@ static int normalize(const char *in, char *out, size_t outlen, bool *must_dir)
     return 0;
 }
 
+/* Also -ENOENT for "", as Linux answers an empty name. */
 int vfs_normalize(const char *path, char *out, size_t outlen)
 {
     return normalize(path, out, outlen, NULL);

@@ -5,9 +5,11 @@
 # under build/; a second run with nothing changed returns at once.
 #   build/otp-src/   apt-get source, pristine (Debian's patches applied by dpkg-source)
 #   build/otp/       the build tree: a copy with beam-patches applied, configured, built
-#   build/erts/      beam.smp, beam.smp.stripped, configure.log, make.log
+#   build/erts/      beam.smp, beam.smp.stripped, fetch/configure/make logs
 # Environment: ERTS_STATIC_DRIVERS="/abs/a.a,/abs/b.a" links static port drivers
 # in (`--enable-static-drivers=`); JOBS overrides make's -j (default: nproc).
+# The work is in functions called from main at the end, so bash has read the
+# whole file before it runs anything (editing it during a build is safe).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -30,37 +32,30 @@ CONFIGURE_FLAGS=(
 say() { printf '[erts %s] %s\n' "$(date +%T)" "$*"; }
 die() { printf 'build-erts: %s\n' "$*" >&2; exit 1; }
 
-VERSION=$(dpkg-query -W -f='${Version}' erlang-base 2>/dev/null) ||
-    die "erlang-base is not installed (run tools/deps.sh)"
-command -v musl-gcc >/dev/null || die "musl-gcc not found (run tools/deps.sh)"
-
 # Everything the result depends on, hashed: nothing changed means nothing to do.
 fingerprint() {
     {
         echo "$VERSION"
         printf '%s\n' "${CONFIGURE_FLAGS[@]}"
-        cat "$0" beam-patches/*.patch 2>/dev/null
+        cat tools/build-erts.sh beam-patches/*.patch 2>/dev/null
         if [ -n "$STATIC_DRIVERS" ]; then
             tr ',' '\n' <<<"$STATIC_DRIVERS" | xargs cat
         fi
     } | sha256sum | cut -d' ' -f1
 }
-INPUTS=$(fingerprint)
-if [ -x "$OUT/beam.smp" ] && [ "$(cat "$OUT/.inputs" 2>/dev/null)" = "$INPUTS" ]; then
-    exit 0
-fi
-mkdir -p "$OUT"
 
-# 1. Source: once per erlang-base version.
-if [ "$(cat "$SRC/.version" 2>/dev/null)" != "$VERSION" ]; then
-    say "fetching erlang=$VERSION source (apt-get source, about 48 MB)"
-    rm -rf "$SRC" && mkdir -p "$SRC"
-    (cd "$SRC" && apt-get source -q "erlang=$VERSION") >"$OUT/fetch.log" 2>&1 ||
-        { tail -20 "$OUT/fetch.log"; die "apt-get source failed (deb-src entries: tools/deps.sh)"; }
-    echo "$VERSION" >"$SRC/.version"
-fi
-SRCDIR=$(find "$SRC" -mindepth 1 -maxdepth 1 -type d -name 'erlang-*' | head -1)
-[ -f "$SRCDIR/OTP_VERSION" ] || die "no unpacked source under $SRC"
+# 1. Source: fetched once per erlang-base version.
+fetch_source() {
+    if [ "$(cat "$SRC/.version" 2>/dev/null)" != "$VERSION" ]; then
+        say "fetching erlang=$VERSION source (apt-get source, about 48 MB)"
+        rm -rf "$SRC" && mkdir -p "$SRC"
+        (cd "$SRC" && apt-get source -q "erlang=$VERSION") >"$OUT/fetch.log" 2>&1 ||
+            { tail -20 "$OUT/fetch.log"; die "apt-get source failed (deb-src entries: tools/deps.sh)"; }
+        echo "$VERSION" >"$SRC/.version"
+    fi
+    SRCDIR=$(find "$SRC" -mindepth 1 -maxdepth 1 -type d -name 'erlang-*' | head -1)
+    [ -f "$SRCDIR/OTP_VERSION" ] || die "no unpacked source under $SRC"
+}
 
 # 2. Build tree: a copy of the pristine source (a new version starts afresh).
 fresh_tree() {
@@ -70,13 +65,17 @@ fresh_tree() {
     mkdir "$TREE/.hydros-patches"
     echo "$VERSION" >"$TREE/.hydros-version"
 }
-[ "$(cat "$TREE/.hydros-version" 2>/dev/null)" = "$VERSION" ] || fresh_tree
 
 # 3. beam-patches: the series applied is kept in .hydros-patches. When it
 # differs, take the old series off (newest first) and put the new one on;
 # patch touches only the files it changes, so make rebuilds only those.
-if ! diff -rq beam-patches "$TREE/.hydros-patches" -x '*.md' >/dev/null 2>&1; then
-    for p in $(ls -r "$TREE/.hydros-patches/"*.patch 2>/dev/null); do
+apply_patches() {
+    local applied i p
+    diff -rq beam-patches "$TREE/.hydros-patches" -x '*.md' >/dev/null 2>&1 && return 0
+    applied=("$TREE/.hydros-patches/"*.patch)
+    for ((i = ${#applied[@]} - 1; i >= 0; i--)); do
+        p=${applied[i]}
+        [ -e "$p" ] || continue
         say "reverting $(basename "$p")"
         patch -d "$TREE" -p1 -R -s --no-backup-if-mismatch <"$p" || { fresh_tree; break; }
     done
@@ -88,42 +87,76 @@ if ! diff -rq beam-patches "$TREE/.hydros-patches" -x '*.md' >/dev/null 2>&1; th
             die "$p does not apply to OTP $(cat "$TREE/OTP_VERSION")"
         cp "$p" "$TREE/.hydros-patches/"
     done
-fi
+}
 
 # 4. configure, again only when the flags changed.
-export ERL_TOP=$TREE
-if [ "$(cat "$TREE/.hydros-configured" 2>/dev/null)" != "${CONFIGURE_FLAGS[*]}" ]; then
-    say "configure ${CONFIGURE_FLAGS[*]} (about 1-2 min; log: build/erts/configure.log)"
-    rm -f "$TREE/.hydros-configured"
-    (cd "$TREE" && ./configure "${CONFIGURE_FLAGS[@]}") >"$OUT/configure.log" 2>&1 ||
-        { tail -30 "$OUT/configure.log"; die "configure failed"; }
-    echo "${CONFIGURE_FLAGS[*]}" >"$TREE/.hydros-configured"
-fi
-TARGET=$(sed -n 's/^TARGET[[:space:]]*:=[[:space:]]*//p' "$TREE/Makefile")
-[ -n "$TARGET" ] || die "no TARGET in $TREE/Makefile"
+configure_tree() {
+    if [ "$(cat "$TREE/.hydros-configured" 2>/dev/null)" != "${CONFIGURE_FLAGS[*]}" ]; then
+        say "configure ${CONFIGURE_FLAGS[*]} (1-2 min; log: build/erts/configure.log)"
+        rm -f "$TREE/.hydros-configured"
+        (cd "$TREE" && ./configure "${CONFIGURE_FLAGS[@]}") >"$OUT/configure.log" 2>&1 ||
+            { tail -30 "$OUT/configure.log"; die "configure failed"; }
+        echo "${CONFIGURE_FLAGS[*]}" >"$TREE/.hydros-configured"
+    fi
+    TARGET=$(sed -n 's/^TARGET[[:space:]]*:=[[:space:]]*//p' "$TREE/Makefile")
+    [ -n "$TARGET" ] || die "no TARGET in $TREE/Makefile"
+}
 
 # 5. The emulator only (erts/emulator, interpreter flavor "emu"): no erlexec,
 # no start scripts, no libraries; the .beam files come from erlang-base.
-say "make -j$JOBS erts/emulator (about 3 min from scratch on 2 cores; log: build/erts/make.log)"
-n=0
-set +e
-make -C "$TREE/erts/emulator" -j"$JOBS" opt FLAVOR=emu TARGET="$TARGET" 2>&1 |
-    tee "$OUT/make.log" |
-    while IFS= read -r line; do
-        case $line in
-        *" CC"*|*" EMU_CC"*|*" CXX"*) n=$((n + 1)); [ $((n % 50)) -ne 0 ] || say "  $n files compiled";;
-        *" LD"*) say "  ${line# }";;
-        esac
-    done
-rc=${PIPESTATUS[0]}
-set -e
-[ "$rc" -eq 0 ] || { grep -E 'error|Error' "$OUT/make.log" | tail -20; die "make failed (build/erts/make.log)"; }
-say "  $(grep -cE '^ (EMU_)?CC' "$OUT/make.log") files compiled"
+# Prints a line every 50 files compiled and one for each link.
+build_emulator() {
+    local rc
+    say "make -j$JOBS erts/emulator (2-3 min from scratch on 2 cores; log: build/erts/make.log)"
+    set +e
+    make -C "$TREE/erts/emulator" -j"$JOBS" opt FLAVOR=emu TARGET="$TARGET" 2>&1 |
+        tee "$OUT/make.log" |
+        { n=0; while IFS= read -r line; do
+            case $line in
+            " CC"*|" EMU_CC"*|" CXX"*) n=$((n + 1)); [ $((n % 50)) -ne 0 ] || say "  $n files compiled";;
+            " LD"*) say "  ${line# }";;
+            esac
+        done; }
+    rc=${PIPESTATUS[0]}
+    set -e
+    [ "$rc" -eq 0 ] || { grep -E 'error|Error' "$OUT/make.log" | tail -20; die "make failed (build/erts/make.log)"; }
+    say "  $(grep -cE '^ (EMU_)?CC' "$OUT/make.log") files compiled"
+}
 
 # 6. Results: beam.smp (with symbols, for gdb) and a stripped copy (for the archive).
-BEAM=$TREE/bin/$TARGET/beam.smp
-readelf -lW "$BEAM" | grep -q INTERP && die "$BEAM is not static"
-cp "$BEAM" "$OUT/beam.smp.new" && mv "$OUT/beam.smp.new" "$OUT/beam.smp"
-strip -o "$OUT/beam.smp.stripped" "$OUT/beam.smp"
-echo "$INPUTS" >"$OUT/.inputs"
-say "build/erts/beam.smp: $(stat -c %s "$OUT/beam.smp") bytes, stripped $(stat -c %s "$OUT/beam.smp.stripped")"
+install_results() {
+    local beam=$TREE/bin/$TARGET/beam.smp
+    ! readelf -lW "$beam" | grep -q INTERP || die "$beam is not static"
+    if ! cmp -s "$beam" "$OUT/beam.smp" || [ ! -f "$OUT/beam.smp.stripped" ]; then
+        cp "$beam" "$OUT/beam.smp.new" && mv "$OUT/beam.smp.new" "$OUT/beam.smp"
+        strip -o "$OUT/beam.smp.stripped" "$OUT/beam.smp"
+    fi
+    echo "$INPUTS" >"$OUT/.inputs"
+    say "build/erts/beam.smp: $(stat -c %s "$OUT/beam.smp") bytes, stripped $(stat -c %s "$OUT/beam.smp.stripped")"
+}
+
+main() {
+    # One build at a time: make from several shells (or engineers) may start
+    # this together; the one that waits finds the work done.
+    mkdir -p "$TOP/build"
+    exec 9>"$TOP/build/.erts.lock"
+    flock -n 9 || { say "waiting for another build-erts.sh to finish"; flock 9; }
+
+    VERSION=$(dpkg-query -W -f='${Version}' erlang-base 2>/dev/null) ||
+        die "erlang-base is not installed (run tools/deps.sh)"
+    command -v musl-gcc >/dev/null || die "musl-gcc not found (run tools/deps.sh)"
+    INPUTS=$(fingerprint)
+    if [ -x "$OUT/beam.smp" ] && [ "$(cat "$OUT/.inputs" 2>/dev/null)" = "$INPUTS" ]; then
+        exit 0
+    fi
+    mkdir -p "$OUT"
+    fetch_source
+    [ "$(cat "$TREE/.hydros-version" 2>/dev/null)" = "$VERSION" ] || fresh_tree
+    apply_patches
+    export ERL_TOP=$TREE
+    configure_tree
+    build_emulator
+    install_results
+}
+
+main "$@"

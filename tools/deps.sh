@@ -36,7 +36,8 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 fi
-if ! ls /var/lib/apt/lists/ 2>/dev/null | grep -q '_source_Sources'; then
+set -- /var/lib/apt/lists/*_source_Sources*
+if [ ! -e "$1" ]; then
     $SUDO apt-get update -q >/dev/null
     updated=1
 fi
@@ -48,4 +49,5 @@ done
 [ -z "$missing" ] && exit 0
 echo "deps: installing$missing"
 [ -n "$updated" ] || $SUDO apt-get update -q
+# shellcheck disable=SC2086 # $missing is a list of words
 $SUDO apt-get install -y -q --no-install-recommends $missing

@@ -13,6 +13,7 @@ out as the root directory `/` that its ERTS sees (`-root / -bindir /bin`).
 The directory is built beside OUT and renamed into place, so OUT is always
 whole. Usage: mkrootfs.py [--erl-root /usr/lib/erlang] [--beam FILE] OUT"""
 import argparse
+import fcntl
 import os
 import re
 import shutil
@@ -60,6 +61,8 @@ def du(path):
 
 
 def build(erl_root, beam, out):
+    lock = open(out + ".lock", "w")  # one mkrootfs at a time per OUT
+    fcntl.flock(lock, fcntl.LOCK_EX)
     tmp = out + ".new"
     shutil.rmtree(tmp, ignore_errors=True)
     rel = otp_release(erl_root)

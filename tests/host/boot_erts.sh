@@ -22,8 +22,9 @@ check() {
 }
 
 echo "== $ERTS_BEAM ($(stat -c %s "$ERTS_BEAM") bytes; $ERTS_HOSTNAME_MODE)"
-file -b "$ERTS_BEAM" | grep -q 'statically linked' && pass "beam.smp is statically linked" ||
-    fail "beam.smp is statically linked" "$(file -b "$ERTS_BEAM")"
+if readelf -hlW "$ERTS_BEAM" | grep -q 'EXEC (Executable file)' && ! readelf -lW "$ERTS_BEAM" | grep -q INTERP
+then pass "beam.smp is a static ELF executable (no PT_INTERP)"
+else fail "beam.smp is a static ELF executable (no PT_INTERP)" "$(readelf -hlW "$ERTS_BEAM" | grep -E 'Type:|INTERP')"; fi
 
 check "boots and evaluates" '^result 42$' \
     'io:format("result ~p~n", [6 * 7]), halt().'

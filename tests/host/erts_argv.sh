@@ -18,7 +18,7 @@ ERTS_ROOT=${ERTS_ROOT:-$PWD/build/rootfs}
 # Emulator flags take one dash when there is no erlexec; init's flags follow `--`.
 ERTS_EMU_FLAGS=(-S 1:1 -SDcpu 1:1 -SDio 1 -A 1 -sbwt none -sbwtdcpu none -sbwtdio none)
 erts_init_flags() {
-    ERTS_INIT_FLAGS=(-root "$ERTS_ROOT" -bindir "$ERTS_ROOT/bin" -progname erl -home /tmp
+    ERTS_INIT_FLAGS=(-root "$ERTS_ROOT" -bindir "$ERTS_ROOT/bin" -progname erl -home "$ERTS_ROOT"
         -setcookie hydros -kernel inetrc "\"$ERTS_ROOT/etc/inetrc\"")
 }
 

@@ -25,11 +25,11 @@ import collections, re, sys
 EXEC = re.compile(r'execve\("[^"]*/beam\.smp"')
 CALL = re.compile(r'^\d+ +(?:<\.\.\. )?(\w+)(\(| resumed>)')
 ERR = re.compile(r'= -1 (E[A-Z0-9]+)')
-OPEN = re.compile(r'^\d+ +(open|openat|stat|access|readlink|newfstatat)\((?:AT_FDCWD, )?"([^"]*)".*?= (-?\d+)(?: (E[A-Z0-9]+))?')
+PATH = re.compile(r'^\d+ +(open|openat|stat|access|readlink|newfstatat)\((?:AT_FDCWD, )?"([^"]*)"')
 
 def parse(path):
     calls, errs, files, started = collections.Counter(), collections.defaultdict(collections.Counter), {}, False
-    last = {}
+    last, pending = {}, {}  # pid -> (call, path) of a path call not finished yet
     for line in open(path):
         if not started:
             started = EXEC.search(line) is not None
@@ -38,16 +38,23 @@ def parse(path):
         m = CALL.match(line)
         if not m:
             continue
-        name, resumed = m.group(1), m.group(2) != '('
+        pid, name, resumed = line.split()[0], m.group(1), m.group(2) != '('
         if not resumed:
             calls[name] += 1
-            last[line.split()[0]] = name
+            last[pid] = name
         e = ERR.search(line)
         if e and (resumed or '<unfinished' not in line):
             errs[name][e.group(1)] += 1
-        o = OPEN.match(line)
-        if o:
-            files.setdefault((o.group(1), o.group(2)), o.group(4) or 'ok')
+        key = None
+        p = PATH.match(line)
+        if p and '<unfinished' in line:
+            pending[pid] = (p.group(1), p.group(2))
+        elif p:
+            key = (p.group(1), p.group(2))
+        elif resumed and pending.get(pid, ("",))[0] == name:
+            key = pending.pop(pid)
+        if key:
+            files.setdefault(key, e.group(1) if e else 'ok')
     return calls, errs, files, collections.Counter(last.values())
 
 runs = [parse(p) for p in sys.argv[1:3]]
@@ -70,9 +77,10 @@ for n in names:
     print("%-18s %7d %7d  %s" % (n, runs[0][0][n], runs[1][0][n], "" if e == "-; -" else e))
 print()
 print("# Paths named by open/stat/access/readlink in the eval run (first result).")
-print("# Paths under the archive root are shown as /...; 'ok' = it succeeded.")
+print("# <root> is the archive root (/ on a core, build/rootfs here; also the working")
+print("# directory, so ./x is <root>/x); other paths are the host's. 'ok' = it succeeded.")
 for (call, path), res in sorted(runs[0][2].items(), key=lambda kv: kv[0][1]):
     if path.startswith(root):
-        path = path[len(root):] or "/"
+        path = "<root>" + path[len(root):]
     print("%-10s %-60s %s" % (call, path, res))
 EOF

@@ -1,0 +1,119 @@
+"""Helpers of bench/boot: the images and initramfs it boots, and QEMU runs
+that remember when each console byte arrived (host wall clock from QEMU's
+start, the only clock that means anything under TCG)."""
+import glob
+import os
+import re
+import subprocess
+import sys
+import threading
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
+import harness  # noqa: E402
+
+BENCH = os.path.join(ROOT, "build", "bench")
+NODE_ARGS = os.path.join(ROOT, "rootfs", "etc", "hydros", "node.args")
+INIT_SRC = os.path.join(ROOT, "bench", "lib", "linux_init.c")
+# The same machine for both systems; each adds only how it gets its code in.
+QEMU = ["qemu-system-x86_64", "-machine", "pc", "-cpu", "max", "-smp", "1", "-m", "2G",
+        "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"]
+LINUX_APPEND = "console=ttyS0 quiet panic=-1"
+READY_EVAL = "erlang:display(ready), halt()."
+
+
+def run(cmd):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+
+def newer(out, *inputs):
+    """True when out is missing or older than any of inputs."""
+    if not os.path.exists(out):
+        return True
+    return any(os.path.getmtime(i) > os.path.getmtime(out) for i in inputs)
+
+
+def linux_kernel():
+    """The newest installed Debian cloud kernel (bench/deps.sh installs one)."""
+    found = glob.glob("/boot/vmlinuz-*-cloud-amd64")
+    if not found:
+        sys.exit("bench: no /boot/vmlinuz-*-cloud-amd64 (bench/deps.sh installs linux-image-cloud-amd64)")
+    key = lambda p: [int(x) for x in re.findall(r"\d+", os.path.basename(p))]
+    return max(found, key=key)
+
+
+def ready_args():
+    """The node's argv with the shell replaced by `-noshell -eval ...`: the
+    same emulator and init flags, the two init flags added after `--`."""
+    with open(NODE_ARGS) as f:
+        argv = [line for line in f.read().split("\n") if line]
+    if "--" not in argv or "-noshell" in argv or "-extra" in argv:
+        sys.exit("bench: %s has no `--`, or already -noshell/-extra: cannot derive the -eval variant" % NODE_ARGS)
+    return argv + ["-noshell", "-eval", READY_EVAL]
+
+
+def hydros_images():
+    """{variant: disk image}: the image `make` built, and one booting -eval."""
+    archive = harness.variant_archive("bench-ready", {"etc/hydros/node.args": harness.node_args(*ready_args())})
+    return {"prompt": harness.IMAGE,
+            "ready": harness.variant_image("bench-ready", archive=archive)}, \
+           {"prompt": os.path.join(harness.BUILD, "archive.cpio"), "ready": archive}
+
+
+def linux_initrds(archives):
+    """{variant: initramfs}: each HydrOS boot archive, unchanged, followed
+    by a second cpio holding /init (Linux unpacks concatenated archives)."""
+    os.makedirs(os.path.join(BENCH, "linux-init"), exist_ok=True)
+    init = os.path.join(BENCH, "linux-init", "init")
+    if newer(init, INIT_SRC):
+        run(["musl-gcc", "-static", "-O2", "-Wall", "-Wextra", "-o", init, INIT_SRC])
+    init_cpio = os.path.join(BENCH, "linux-init.cpio")
+    if newer(init_cpio, init):
+        run([sys.executable, os.path.join(ROOT, "tools", "mkcpio.py"), os.path.dirname(init), init_cpio])
+    out = {}
+    for variant, archive in archives.items():
+        out[variant] = os.path.join(BENCH, "linux-%s.cpio" % variant)
+        if newer(out[variant], archive, init_cpio):
+            with open(out[variant] + ".new", "wb") as f:
+                for part in (archive, init_cpio):
+                    with open(part, "rb") as p:
+                        f.write(p.read())
+            os.replace(out[variant] + ".new", out[variant])
+    return out
+
+
+class TimedBoot(harness.Boot):
+    """A harness.Boot on `argv` (QEMU with its disk or kernel options) that
+    keeps, for each chunk of console output, the time it arrived."""
+
+    def __init__(self, argv, name):
+        super().__init__(smp=1, name=name)
+        self.argv, self.arrivals = argv, []
+
+    def _start_qemu(self):
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True).start()
+
+    def _append(self, data):
+        t = self.elapsed()
+        with self.lock:
+            self.arrivals.append((len(self.output) + len(data), t))
+        super()._append(data)
+
+    def time_of(self, pattern):
+        """Seconds from QEMU's start to the arrival of the end of the first
+        match of pattern in the raw console bytes, or None."""
+        with self.lock:
+            m = re.search(pattern.encode(), self.output, re.M)
+            if not m:
+                return None
+            return next(t for end, t in self.arrivals if end >= m.end())
+
+
+def hydros_boot(image, name):
+    return TimedBoot(QEMU + ["-drive", "file=%s,format=raw,if=virtio,snapshot=on" % image], name)
+
+
+def linux_boot(kernel, initrd, name):
+    return TimedBoot(QEMU + ["-kernel", kernel, "-initrd", initrd, "-append", LINUX_APPEND], name)

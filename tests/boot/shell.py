@@ -1,0 +1,79 @@
+"""The Erlang shell on node 0's console, driven as a person would type at it.
+
+A Shell boots the image under QEMU (one core), waits for the first `1> `
+prompt, then types one expression at a time. What comes back is only the
+REPLY: the console echoes what is typed (the kernel's line discipline), so
+every check anchors the echo right at the mark taken before typing and
+takes the lines between it and the next prompt, whose number must be one
+higher than the last."""
+import re
+import time
+
+from harness import IMAGE, Boot
+
+BOOT_TIMEOUT = 60
+BANNER = r"^Eshell V13\.1\.5  \(abort with \^G\)\n1> "
+
+
+class Shell:
+    def __init__(self, name, image=IMAGE):
+        self.boot = Boot("qemu", smp=1, image=image, name=name)
+        self.prompt = 0
+
+    # ---- starting and stopping
+    def start(self):
+        self.boot.__enter__()
+        try:
+            self.boot.expect(BANNER, BOOT_TIMEOUT)
+        except BaseException:
+            self.stop()
+            raise
+        self.prompt = 1
+        return self
+
+    def stop(self):
+        self.boot.__exit__(None, None, None)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    # ---- typing expressions
+    def timed_eval(self, expr, timeout=10):
+        """Types `expr` (one line ending in '.') and returns (reply, seconds):
+        the reply lines without the last newline, and the host's time from
+        typing to the next prompt."""
+        mark = self.boot.mark()
+        t0 = time.monotonic()
+        self.boot.send(expr + "\n")
+        m = self.boot.expect(r"\A%s\n(?P<out>(?:.*\n)*?)(?P<n>\d+)> " % re.escape(expr),
+                             timeout, after=mark)
+        seconds = time.monotonic() - t0
+        if int(m.group("n")) != self.prompt + 1:
+            raise AssertionError("%s: after prompt %d came prompt %s; console was:\n%s" % (
+                expr, self.prompt, m.group("n"), self.boot.text()[-3000:]))
+        self.prompt += 1
+        out = m.group("out")
+        return (out[:-1] if out.endswith("\n") else out), seconds
+
+    def eval(self, expr, timeout=10):
+        """The reply to `expr`, e.g. eval("1+2.") == "3"."""
+        return self.timed_eval(expr, timeout)[0]
+
+    def forget(self):
+        """Forgets every shell variable binding (`f().`), so that a test does
+        not depend on what an earlier one bound."""
+        if self.eval("f().") != "ok":
+            raise AssertionError("f(). did not reply ok")
+
+    def halt(self, timeout=30):
+        """Types `halt().`: the node exits with status 0, the machine powers
+        off and the emulator exits."""
+        mark = self.boot.mark()
+        self.boot.send("halt().\n")
+        self.boot.expect(r"\Ahalt\(\)\.\nnode 0: exited with status 0\nhydros: powering off\n",
+                         timeout, after=mark)
+        return self.boot.proc.wait(timeout)
