@@ -9,7 +9,7 @@ MEM ?= 2G
 CMDLINE ?=
 B := build
 
-.PHONY: all deps run run-bochs test unit-test boot-test clean
+.PHONY: all deps run run-bochs test unit-test boot-test bench clean
 all: images/hydros.img
 
 ## 1. Host packages (idempotent; run/test call it, it only installs what is missing)
@@ -54,11 +54,20 @@ $(B)/kernel.elf: $(KERNEL_OBJS) percore/arch/kernel.ld
 ##    the archive root it boots from: mk/erts.mk
 include mk/erts.mk
 
-## 5. Boot archive (cpio newc): the ERTS root, then rootfs/ (what each node
-##    runs: etc/hydros/node.args), and the disk image
+## 5. Our own Erlang code (erlang_os/), compiled with the host's erlc
+##    (the same OTP release), into the archive's /lib/<app>/ebin
+ERL_SRCS := $(wildcard erlang_os/*/src/*.erl)
+ERL_BEAMS := $(foreach f,$(ERL_SRCS),$(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))).beam)
+$(B)/erlang_os/lib/%.beam: | deps
+	@mkdir -p $(dir $@)
+	erlc -Werror -o $(dir $@) erlang_os/$(subst /ebin/,/src/,$*).erl
+$(foreach f,$(ERL_SRCS),$(eval $(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))).beam: $(f)))
+
+## 6. Boot archive (cpio newc): the ERTS root, our Erlang code, then rootfs/
+##    (what each node runs: etc/hydros/*.args), and the disk image
 ROOTFS_SRC := $(shell find rootfs -type f)
-$(B)/archive.cpio: tools/mkcpio.py $(ROOTFS_STAMP) $(ROOTFS_SRC)
-	python3 tools/mkcpio.py $(B)/rootfs rootfs $@
+$(B)/archive.cpio: tools/mkcpio.py $(ROOTFS_STAMP) $(ROOTFS_SRC) $(ERL_BEAMS)
+	python3 tools/mkcpio.py $(B)/rootfs $(B)/erlang_os rootfs $@
 images/hydros.img: $(B)/boot/stage1.bin $(B)/boot/stage2.bin $(B)/kernel.elf $(B)/archive.cpio tools/mkimage.py
 	python3 tools/mkimage.py --stage1 $(B)/boot/stage1.bin --stage2 $(B)/boot/stage2.bin \
 	  --kernel $(B)/kernel.elf --archive $(B)/archive.cpio --cmdline "$(CMDLINE)" -o $@
@@ -66,7 +75,7 @@ images/hydros.img: $(B)/boot/stage1.bin $(B)/boot/stage2.bin $(B)/kernel.elf $(B
 $(B)/boot:
 	mkdir -p $@
 
-## 6. Running
+## 7. Running
 QEMU_FLAGS := -machine pc -cpu max -smp $(SMP) -m $(MEM) -nographic -no-reboot \
 	-drive file=images/hydros.img,format=raw,if=virtio
 run: deps images/hydros.img
@@ -74,7 +83,7 @@ run: deps images/hydros.img
 run-bochs: deps images/hydros.img
 	python3 tests/boot/bochs.py --image images/hydros.img --cpus $(SMP)
 
-## 7. Tests: cmocka on the host, then boots driven through the serial console
+## 8. Tests: cmocka on the host, then boots driven through the serial console
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-omit-frame-pointer -iquote percore -iquote msgchan -iquote tests/unit
 UNIT_TESTS :=
@@ -101,3 +110,8 @@ test: unit-test boot-test
 
 clean:
 	rm -rf $(B)/k $(B)/boot $(B)/unit $(B)/kernel.elf $(B)/archive.cpio images/*.img
+
+## 9. Benchmarks: boot time against Debian's Linux on the same ERTS (docs/benchmarks.md)
+ROUNDS ?= 5
+bench: deps images/hydros.img
+	bench/boot --rounds $(ROUNDS)

@@ -9,6 +9,7 @@
 #include "arch/x86.h"
 #include "bootinfo.h"
 #include "kernel.h"
+#include "hydros_dev.h"
 #include "sched.h"
 
 #define TICK_CHECK_US 2000000
@@ -79,8 +80,25 @@ void core_online(struct core *c)
 _Noreturn void core_idle(void)
 {
     maybe_crash(this_core());
-    for (;;)
+    for (;;) {
+        console_poll(); /* the console core prints the others' logs even with no node of its own */
         sti_hlt();
+    }
+}
+
+/* Released by the boot core once the partitions are set: then every core
+ * starts its own node. */
+static volatile bool nodes_go;
+static const void *archive;
+static uint64_t archive_len;
+
+_Noreturn void core_run_node(void)
+{
+    while (!nodes_go)
+        sti_hlt();
+    if (node_start(archive, archive_len) == 0)
+        sched_start();
+    core_idle();
 }
 
 /* Every online core should be taking timer interrupts; say so, or say which is not. */
@@ -134,7 +152,9 @@ void kmain(uint64_t boot_info_phys)
     check_ticks();
     rtc_init();
     sched_init_core();
-    if (node_start(P2V(bi->archive_phys), bi->archive_size) == 0)
-        sched_start();
-    core_idle();
+    archive = P2V(bi->archive_phys);
+    archive_len = bi->archive_size;
+    nodes_expect(mm_partition(ncores));
+    __atomic_store_n(&nodes_go, true, __ATOMIC_RELEASE);
+    core_run_node();
 }

@@ -7,6 +7,7 @@
 
 #include "arch/x86.h"
 #include "kernel.h"
+#include "logring.h"
 #include "sched.h"
 #include "spinlock.h"
 #include "tty.h"
@@ -48,15 +49,17 @@ void console_write(const char *s, uint64_t n)
         sti();
 }
 
-/* Received bytes go to the console node's tty. Polled from the scheduler
+/* The console core prints the other cores' log rings, and received bytes go
+ * to the console node's tty. Polled from the scheduler
  * (every tick and every return to user mode): the UART holds 16 bytes, and
  * QEMU stops sending while they are not taken, so nothing is lost. */
 void console_poll(void)
 {
-    struct tty *t = console_tty();
-    if (!t)
+    if (this_core()->id != 0)
         return;
-    while (inb(COM1 + 5) & LSR_DATA_READY)
+    logring_drain();
+    struct tty *t = console_tty();
+    while (t && (inb(COM1 + 5) & LSR_DATA_READY))
         tty_input(t, (char)inb(COM1));
 }
 

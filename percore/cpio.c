@@ -251,7 +251,8 @@ static uint32_t find(const struct cpio_index *ix, const char *path, size_t len)
     return CPIO_NONE;
 }
 
-/* Keeps one entry a path: the caller's replaces the archive's, directories
+/* Keeps one entry a path: the caller's replaces the archive's (but not an
+ * archive directory with a non-directory, even an empty one), directories
  * merge, and any other repeat is a conflict. */
 static int dedup(struct cpio_index *ix, uint32_t n, uint64_t *bad)
 {
@@ -264,7 +265,8 @@ static int dedup(struct cpio_index *ix, uint32_t n, uint64_t *bad)
             e[out++] = e[i];
             continue;
         }
-        bool overrides = k->origin == CPIO_EXTRA && e[i].origin != CPIO_EXTRA;
+        bool overrides = k->origin == CPIO_EXTRA && e[i].origin != CPIO_EXTRA &&
+                         (is_dir(k) || !is_dir(&e[i]) || e[i].origin == CPIO_IMPLIED);
         if (!overrides && (!is_dir(k) || !is_dir(&e[i]))) {
             *bad = e[i].hdr_off != UINT64_MAX ? e[i].hdr_off : k->hdr_off;
             return -EINVAL;

@@ -21,7 +21,8 @@
  * descendants follow it directly), entries[0] being the root (path ""). Every
  * directory a path implies is present, with or without its own entry. The
  * caller may add entries of its own (mount points, device nodes): one of
- * those replaces an archive entry of the same path. Paths and data point into
+ * those replaces an archive entry of the same path, except that only a
+ * directory replaces an archive directory. Paths and data point into
  * the archive, the caller's extras and ix->names, so those must outlive the
  * index. Built once, then read only; a reference count keeps it alive while
  * files opened on it are (single core, not preempted: no locks).

@@ -23,6 +23,7 @@
 
 /* ---- core.c: one struct core per CPU, found through GS. */
 enum core_state { CORE_ABSENT, CORE_STARTING, CORE_ONLINE, CORE_HALTED };
+enum node_state { NODE_NONE, NODE_BOOTING, NODE_RUNNING, NODE_DEAD };
 
 struct tss {
     uint32_t reserved0;
@@ -60,6 +61,11 @@ struct core {
     volatile uint64_t ticks; /* LAPIC timer interrupts taken */
     struct sched sched;
     struct node *node;       /* the user program this core runs, if any */
+    /* The status block every core may read (hydros_dev.c prints it). */
+    volatile int node_state;
+    volatile uint64_t node_pages;  /* resident pages of its node */
+    uint64_t part_base, part_end;  /* its partition */
+    char last_fault[96];           /* why its node last died, "" if it did not */
     uint64_t gdt[7];
     struct tss tss;
     uint8_t stack[KSTACK_SIZE] __attribute__((aligned(16)));
@@ -116,6 +122,9 @@ uint64_t page_alloc_try(uint64_t npages); /* the same, or 0 when out of memory *
 void page_free(uint64_t pa, uint64_t npages);
 uint64_t page_free_count(void);
 uint64_t mm_phys_top(void);           /* end of the highest RAM range */
+struct pmm;
+int mm_partition(int ncores); /* boot core: one partition a core; returns how many got one */
+struct pmm *mm_partition_of(int core, uint64_t *base, uint64_t *end); /* NULL: no partition */
 
 /* ---- paging.c: the kernel's own page tables. */
 extern uint64_t kernel_cr3;
@@ -148,4 +157,5 @@ void ap_main(uint64_t core_id);
 _Noreturn void acpi_power_off(void); /* S5 through the FADT; halts when that is missing */
 void core_online(struct core *c); /* announce the core, mark it online */
 _Noreturn void core_idle(void);   /* hlt forever, taking interrupts */
+_Noreturn void core_run_node(void); /* wait for the partitions, then run this core's node */
 #endif

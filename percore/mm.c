@@ -1,12 +1,19 @@
-/* Boot-time physical memory: the E820 map cleaned up (memmap.c), printed in
- * the banner, and every usable page above 1 MiB that is not the kernel, its
- * file or the boot archive handed to one page allocator (pmm.c). */
+/* Physical memory: the E820 map cleaned up (memmap.c), printed in the
+ * banner, and every usable page above 1 MiB that is not the kernel, its file
+ * or the boot archive handed to the kernel's page allocator (pmm.c). Then
+ * the partitions: the kernel keeps a pool at the bottom, and the rest is
+ * split into one partition per core (part.c), each with its own allocator,
+ * from which that core's node gets every page it maps. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bootinfo.h"
 #include "heap.h"
 #include "kernel.h"
 #include "memmap.h"
+#include "part.h"
+#include "uapi.h"
 #include "pmm.h"
 
 #define LOW_MEMORY_END 0x100000 /* below 1 MiB: BIOS data, trampoline, loader */
@@ -14,6 +21,8 @@
 
 static struct mem_range map[MAX_RANGES];
 static int nmap;
+static struct mem_range usable[MAX_RANGES]; /* RAM the kernel may hand out, from mm_init */
+static int nusable;
 static struct pmm kernel_pmm;
 static uint64_t phys_top;
 
@@ -69,8 +78,7 @@ void mm_init(const struct boot_info *bi)
         {bi->kernel_file_phys, bi->kernel_file_phys + bi->kernel_file_size, 0},
         {bi->archive_phys, bi->archive_phys + bi->archive_size, 0},
     };
-    static struct mem_range usable[MAX_RANGES];
-    int nusable = memmap_usable(map, nmap, LOW_MEMORY_END, in_use, ARRAY_SIZE(in_use), usable, MAX_RANGES);
+    nusable = memmap_usable(map, nmap, LOW_MEMORY_END, in_use, ARRAY_SIZE(in_use), usable, MAX_RANGES);
     if (nusable <= 0)
         panic("no usable RAM above 1 MiB");
     phys_top = usable[nusable - 1].end;
@@ -118,4 +126,95 @@ uint64_t page_free_count(void)
 uint64_t mm_phys_top(void)
 {
     return phys_top;
+}
+
+/* ---- partitions */
+
+#define KERNEL_POOL (64ull << 20)          /* heap, page tables of the kernel, stacks */
+#define KERNEL_POOL_PER_CORE (16ull << 20) /* each node's threads and kernel objects */
+#define PART_MIN ((uint64_t)64 << 20)      /* below this ERTS does not boot */
+
+static struct part parts[MAX_CORES];
+static struct pmm part_pmm[MAX_CORES];
+static int nparts;
+
+/* The usable ranges above the kernel's pool, which stays at the bottom. */
+static int above_pool(uint64_t pool, struct mem_range *out)
+{
+    int n = 0;
+    for (int i = 0; i < nusable; i++) {
+        uint64_t len = usable[i].end - usable[i].base;
+        if (pool >= len) {
+            pool -= len;
+            continue;
+        }
+        out[n] = usable[i];
+        out[n++].base += pool;
+        pool = 0;
+    }
+    return n;
+}
+
+/* "partN=SIZE" on the command line (SIZE in MiB, or with a K/M/G suffix)
+ * fixes core N's partition. */
+static uint64_t fixed_size(int core)
+{
+    char key[16];
+    snprintf(key, sizeof(key), "part%d", core);
+    const char *v = cmdline_get(key);
+    if (!v)
+        return 0;
+    char *end;
+    uint64_t size = strtoull(v, &end, 10);
+    switch (*end) {
+    case 'G': return size << 30;
+    case 'K': return size << 10;
+    default: return size << 20;
+    }
+}
+
+int mm_partition(int ncores)
+{
+    static struct mem_range ranges[MAX_RANGES];
+    uint64_t fixed[MAX_CORES];
+    int nr = above_pool(KERNEL_POOL + ncores * KERNEL_POOL_PER_CORE, ranges);
+    for (int i = 0; i < ncores; i++)
+        fixed[i] = fixed_size(i);
+    int n = ncores, err = part_plan(ranges, nr, n, fixed, PART_MIN, parts);
+    if (err == -EINVAL) {
+        kprintf("memory: partition sizes on the command line are not whole multiples of 2 MiB "
+                "of at least %lu MiB; splitting evenly\n", PART_MIN >> 20);
+        err = part_plan(ranges, nr, n, NULL, PART_MIN, parts);
+    }
+    if (err) {
+        n = part_max_count(ranges, nr, PART_MIN);
+        kprintf("memory: %d cores need %lu MiB each, only %d such partitions fit: "
+                "cores %d to %d get no node\n", ncores, PART_MIN >> 20, n, n, ncores - 1);
+        if (n == 0 || part_plan(ranges, nr, n, NULL, PART_MIN, parts) != 0)
+            return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        uint64_t bytes = pmm_bitmap_bytes(parts[i].base, parts[i].end);
+        uint64_t *bitmap = kzalloc(bytes);
+        if (!bitmap)
+            panic("no kernel memory for partition %d's bitmap", i);
+        pmm_reserve(&kernel_pmm, parts[i].base, parts[i].end);
+        pmm_init(&part_pmm[i], parts[i].base, parts[i].end, bitmap);
+        pmm_add_free(&part_pmm[i], parts[i].base, parts[i].end);
+        kprintf("partition c%d: %016lx-%016lx %lu MiB\n", i, parts[i].base, parts[i].end - 1,
+                (parts[i].end - parts[i].base) >> 20);
+    }
+    nparts = n;
+    return n;
+}
+
+struct pmm *mm_partition_of(int core, uint64_t *base, uint64_t *end)
+{
+    if (core >= nparts)
+        return NULL;
+    if (base)
+        *base = parts[core].base;
+    if (end)
+        *end = parts[core].end;
+    return &part_pmm[core];
 }

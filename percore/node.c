@@ -1,81 +1,27 @@
 /* A node's life on its core: created from a static ELF in the boot archive
- * (its own address space, name space and console fds), run by the
- * scheduler, and torn down when its last thread is gone. A clean exit of
- * the console node powers the machine off (the operator typed halt()); a
- * crash is reported and leaves the core's kernel running. */
+ * (its own address space in its core's partition, its own name space, its
+ * fds 0-2 from node_io.c), run by the scheduler, and torn down when its last
+ * thread is gone. A clean exit of the console node powers the machine off
+ * (the operator typed halt()); any other exit ends that node only; a crash
+ * is reported and leaves the core's kernel running. The core's status block
+ * (struct core) follows it: booting, running (hydros_dev.c), dead. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86.h"
 #include "elf.h"
 #include "heap.h"
+#include "hydros_dev.h"
 #include "sched.h"
 #include "syscall.h"
-#include "tty.h"
 #include "uapi.h"
 #include "vfs.h"
 #include "vm.h"
 
-#define STACK_IMAGE (64 * 1024)   /* room for argv, envp and auxv at the stack top */
-#define ARGS_FILE "/etc/hydros/node.args"
+#define STACK_IMAGE (64 * 1024) /* room for argv, envp and auxv at the stack top */
 #define ENV_FILE "/etc/hydros/node.env"
 #define MAX_ARGS 128
-#define KERNEL_RESERVE (16 << 20) /* left to the kernel when a node takes the rest */
-
-static struct tty *console;
-
-/* ---- test hook: "node_fault=MS" makes a thread of the console node jump
- * to an unmapped address MS milliseconds after it starts, as a wild
- * pointer in native code would. */
-static struct ktimer fault_timer;
-static volatile bool fault_armed;
-
-static void fault_now(struct ktimer *t)
-{
-    (void)t;
-    fault_armed = true;
-}
-
-static void arm_test_fault(void)
-{
-    const char *v = cmdline_get("node_fault");
-    if (this_core()->id != 0 || !v)
-        return;
-    fault_timer.fn = fault_now;
-    ktimer_arm(&fault_timer, uptime_us() + strtoul(v, NULL, 10) * 1000);
-}
-
-void node_before_user(struct trap_frame *f)
-{
-    if (fault_armed && this_core()->id == 0) {
-        fault_armed = false;
-        f->rip = 0xdead0000;
-    }
-}
-
-/* After a crash the core's kernel carries on: it says so once a second
- * later, from a timer, which proves its clock and scheduler still run. */
-static struct ktimer alive_timer;
-static uint64_t ticks_at_death;
-
-static void say_alive(struct ktimer *t)
-{
-    (void)t;
-    struct core *c = this_core();
-    kprintf("core %u: kernel alive after the node's crash: %lu timer ticks since\n", c->id,
-            c->ticks - ticks_at_death);
-}
-
-static void console_out(const char *s, uint64_t n, void *ctx)
-{
-    (void)ctx;
-    console_write(s, n);
-}
-
-struct tty *console_tty(void)
-{
-    return this_core()->id == 0 ? console : NULL;
-}
 
 /* Reads the whole file at path into a kmalloc'd buffer, with a NUL after it. */
 static int read_file(struct vfs *v, const char *path, void **data, uint64_t *len)
@@ -168,17 +114,6 @@ static int build_stack(struct vm *vm, const struct elf_image *img, const char *c
     return err;
 }
 
-static int open_console_fds(struct node *n)
-{
-    for (int fd = 0; fd < 3; fd++) {
-        struct file *f = tty_open(console, O_RDWR);
-        if (!f)
-            return -ENOMEM;
-        fd_install(n, f, fd, false);
-    }
-    return 0;
-}
-
 static int load(struct node *n, const char *path, const char *const argv[], const char *const envp[])
 {
     void *file;
@@ -193,6 +128,8 @@ static int load(struct node *n, const char *path, const char *const argv[], cons
         err = load_segments(&n->vm, &img, file);
         if (!err)
             err = build_stack(&n->vm, &img, argv, envp, &rsp);
+        if (!err)
+            err = inject_node_started(n);
         write_cr3(kernel_cr3);
     }
     kfree(file);
@@ -224,73 +161,98 @@ static int split_lines(char *text, uint64_t len, const char **vec, int max)
     return n;
 }
 
-static int start(struct node *n, const char *const argv[], const char *const envp[])
+/* The node's command line: /etc/hydros/cN.args if there is one, else
+ * console.args for the console node (core 0) and node.args for the others.
+ * One argument a line, the first the program's path; the kernel adds
+ * "-hydros core N" at the end (init:get_argument(hydros) reads it). */
+static int read_args(struct node *n, char **text, const char **argv)
 {
-    int err = open_console_fds(n);
-    return err ? err : load(n, argv[0], argv, envp);
-}
-
-/* The program and its arguments come from the archive: ARGS_FILE holds one
- * argument a line, the first the program's path; ENV_FILE, if there, one
- * NAME=value a line. Both end with a newline. */
-static int start_from_archive(struct node *n)
-{
-    char *args, *env = NULL;
-    uint64_t alen, elen = 0;
-    const char *argv[MAX_ARGS], *envp[MAX_ARGS];
-    int err = read_file(n->vfs, ARGS_FILE, (void **)&args, &alen);
+    char path[40];
+    uint64_t len;
+    snprintf(path, sizeof(path), "/etc/hydros/c%d.args", n->id);
+    int err = read_file(n->vfs, path, (void **)text, &len);
+    if (err == -ENOENT)
+        err = read_file(n->vfs, n->id == 0 ? "/etc/hydros/console.args" : "/etc/hydros/node.args",
+                        (void **)text, &len);
     if (err)
         return err;
-    if (split_lines(args, alen, argv, MAX_ARGS) == 0) {
-        kfree(args);
+    int argc = split_lines(*text, len, argv, MAX_ARGS - 3);
+    if (argc == 0)
         return -ENOEXEC;
+    snprintf(n->core_arg, sizeof(n->core_arg), "%d", n->id);
+    argv[argc++] = "-hydros";
+    argv[argc++] = "core";
+    argv[argc++] = n->core_arg;
+    argv[argc] = NULL;
+    return 0;
+}
+
+/* The program and its arguments come from the archive (read_args); the
+ * environment from ENV_FILE, one NAME=value a line, if it is there. */
+static int start_from_archive(struct node *n)
+{
+    char *args = NULL, *env = NULL;
+    uint64_t elen = 0;
+    const char *argv[MAX_ARGS], *envp[MAX_ARGS];
+    int err = read_args(n, &args, argv);
+    if (!err) {
+        if (read_file(n->vfs, ENV_FILE, (void **)&env, &elen) != 0)
+            env = NULL;
+        split_lines(env, elen, envp, MAX_ARGS);
+        err = node_io_open(n);
     }
-    if (read_file(n->vfs, ENV_FILE, (void **)&env, &elen) != 0)
-        env = NULL;
-    split_lines(env, elen, envp, MAX_ARGS);
-    err = start(n, argv, envp);
+    if (!err)
+        err = load(n, argv[0], argv, envp);
     kfree(args);
     kfree(env);
     return err;
 }
 
-int node_start(const void *archive, uint64_t archive_len)
+static void free_node(struct node *n)
 {
-    struct core *c = this_core();
-    struct node *n = kzalloc(sizeof(*n));
-    if (!n)
-        return -ENOMEM;
-    n->id = c->id;
-    n->next_tid = 1;
-    strlcpy(n->cwd, "/", sizeof(n->cwd));
-    uint64_t free = page_free_count() * PAGE_SIZE;
-    uint64_t limit = free > 2 * KERNEL_RESERVE ? (free - KERNEL_RESERVE) / PAGE_SIZE : free / 2 / PAGE_SIZE;
-    int err = vm_create(&n->vm, limit);
-    if (err)
-        goto fail;
-    n->vfs = vfs_new(archive, archive_len, NULL, &err);
-    if (!n->vfs)
-        goto fail;
-    if (c->id == 0 && !console)
-        console = tty_new(console_out, NULL);
-    if (!console) {
-        err = -ENOMEM;
-        goto fail;
-    }
-    if ((err = start_from_archive(n)))
-        goto fail;
-    c->node = n;
-    kprintf("node %u: started, %lu MiB of memory\n", c->id, limit >> 8);
-    arm_test_fault();
-    return 0;
-fail:
-    kprintf("node %u: cannot start the program in %s: error %d\n", c->id, ARGS_FILE, err);
     fd_close_all(n);
     if (n->vfs)
         vfs_free(n->vfs);
     if (n->vm.pml4)
         vm_destroy(&n->vm);
     kfree(n);
+}
+
+int node_start(const void *archive, uint64_t archive_len)
+{
+    struct core *c = this_core();
+    uint64_t base, end;
+    struct pmm *part = mm_partition_of((int)c->id, &base, &end);
+    if (!part)
+        return -ENOMEM;
+    c->part_base = base;
+    c->part_end = end;
+    c->last_fault[0] = 0;
+    c->node_state = NODE_BOOTING;
+    struct node *n = kzalloc(sizeof(*n));
+    int err = -ENOMEM;
+    if (!n)
+        goto fail;
+    n->id = (int)c->id;
+    n->next_tid = 1;
+    strlcpy(n->cwd, "/", sizeof(n->cwd));
+    /* Page tables come out of the partition too: keep 1/64 of it for them. */
+    uint64_t limit = (end - base) / PAGE_SIZE;
+    if ((err = vm_create(&n->vm, part, limit - limit / 64)))
+        goto fail;
+    if (!(n->vfs = vfs_new(archive, archive_len, hydros_devices(), &err)))
+        goto fail;
+    if ((err = start_from_archive(n)))
+        goto fail;
+    c->node = n;
+    kprintf("node %u: started, partition %lu MiB\n", c->id, (end - base) >> 20);
+    return 0;
+fail:
+    kprintf("node %u: cannot start its program (/etc/hydros/*.args): error %d\n", c->id, err);
+    c->node_state = NODE_DEAD;
+    snprintf(c->last_fault, sizeof(c->last_fault), "start-error:%d", err);
+    if (n)
+        free_node(n);
     return err;
 }
 
@@ -306,22 +268,21 @@ void node_kill(struct node *n, int status)
 void node_exited(struct node *n)
 {
     struct core *c = this_core();
-    if (n->crashed)
-        kprintf("node %u: crashed (status %d); core %u keeps running\n", n->id, n->exit_status, c->id);
-    else
-        kprintf("node %u: exited with status %d\n", n->id, n->exit_status);
-    fd_close_all(n);
-    vfs_free(n->vfs);
-    write_cr3(kernel_cr3); /* off the node's page tables before freeing them */
-    vm_destroy(&n->vm);
-    c->node = NULL;
-    bool power_off = c->id == 0 && !n->crashed;
     if (n->crashed) {
-        ticks_at_death = c->ticks;
-        alive_timer.fn = say_alive;
-        ktimer_arm(&alive_timer, uptime_us() + 1000000);
+        kprintf("node %u: crashed (status %d); core %u keeps running\n", n->id, n->exit_status, c->id);
+        if (!c->last_fault[0])
+            snprintf(c->last_fault, sizeof(c->last_fault), "status:%d", n->exit_status);
+    } else {
+        kprintf("node %u: exited with status %d\n", n->id, n->exit_status);
+        snprintf(c->last_fault, sizeof(c->last_fault), "exit:%d", n->exit_status);
     }
-    kfree(n);
+    c->node_state = NODE_DEAD;
+    c->node = NULL;
+    write_cr3(kernel_cr3); /* off the node's page tables before freeing them */
+    bool power_off = c->id == 0 && !n->crashed;
+    if (n->crashed)
+        inject_node_crashed();
+    free_node(n);
     if (power_off)
         acpi_power_off();
 }

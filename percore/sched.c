@@ -189,6 +189,7 @@ void sched_user_return(struct trap_frame *f)
     if (current()->node->dying)
         thread_exit(current());
     node_before_user(f);
+    this_core()->node_pages = current()->node->vm.resident;
     cli(); /* iretq restores the user's interrupt flag */
     timer_program();
 }

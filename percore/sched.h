@@ -39,6 +39,8 @@ struct thread {
     struct ktimer timeout;
     uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
     uint64_t futex_addr;      /* the word it waits on in futex_wait */
+    bool poke;                /* debug_poke: store to poke_addr on the way to user mode */
+    uint64_t poke_addr;
     uint64_t sigmask;
     struct thread *node_next; /* all threads of the node */
     uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE area */
@@ -46,6 +48,7 @@ struct thread {
 
 struct vm {
     uint64_t pml4; /* physical; the upper half is the kernel's */
+    struct pmm *pmm; /* the node's partition: every page and page table */
     struct vma_set areas;
     uint64_t brk_start, brk;
     uint64_t resident; /* pages mapped */
@@ -61,6 +64,7 @@ struct node {
     struct vm vm;
     struct vfs *vfs;
     char cwd[256];
+    char core_arg[8]; /* "N" of the "-hydros core N" it was given */
     struct file *fds[MAX_FDS];
     uint8_t cloexec[MAX_FDS];
     struct thread *threads;
@@ -88,8 +92,15 @@ int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint6
 
 /* ---- node.c */
 int node_start(const void *archive, uint64_t archive_len); /* the program named in the archive */
+
+/* ---- node_io.c */
+int node_io_open(struct node *n);             /* fds 0-2: the console tty on core 0, else the log ring */
 struct tty *console_tty(void);                /* the console's line discipline, on core 0 */
-void node_before_user(struct trap_frame *f);  /* test fault injection (node_fault=MS) */
+
+/* ---- inject.c: test hooks, off unless the command line asks */
+int inject_node_started(struct node *n);      /* with the node's CR3 loaded */
+void node_before_user(struct trap_frame *f);
+void inject_node_crashed(void);
 void node_exited(struct node *n);             /* its last thread is gone */
 void node_kill(struct node *n, int status);   /* from a fault or exit_group */
 

@@ -94,5 +94,5 @@ void ap_main(uint64_t core_id)
     cpu_init_core();
     lapic_init_core();
     core_online(c);
-    core_idle();
+    core_run_node();
 }

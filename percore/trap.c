@@ -89,6 +89,8 @@ static _Noreturn void user_fault(struct trap_frame *f, const char *why)
     kprintf("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
     kprintf("  r13 %016lx r14 %016lx r15 %016lx\n", f->r13, f->r14, f->r15);
     kprintf("*** node %d is dead; the kernel of core %u keeps running\n", n->id, this_core()->id);
+    snprintf(this_core()->last_fault, sizeof(this_core()->last_fault), "exception-%lu,rip=0x%lx,cr2=0x%lx",
+             f->vector, f->rip, read_cr2());
     n->crashed = true;
     node_kill(n, 128 + 11);
     thread_exit(t);

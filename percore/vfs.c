@@ -1,14 +1,15 @@
 /* A node's name space (vfs.h): path normalization, the dispatch between the
  * read-only boot archive at "/" (cpio.c), the tmpfs at "/tmp" (tmpfs.c) and
- * the devices /dev/null and /dev/console, and the checks open(2) makes.
+ * the device files (/dev/null and the caller's), and the checks open(2) makes.
  *
  * Paths are resolved lexically: "a/.." is dropped before anything is looked
  * up. Without symlinks that names the same file Linux finds; it differs only
  * in that "/file/.." or "/missing/.." is "/" here, not -ENOTDIR or -ENOENT.
  * A trailing '/' (or a last "." or "..") asks for a directory, as on Linux.
- * "/dev", "/tmp", "/dev/null" and "/dev/console" are entries of the archive's
- * index (replacing any the archive has), so they are listed in their
- * directories; opening or stat()ing the devices goes to the device.
+ * "/dev", "/tmp" and the device files are entries of the archive's index
+ * (replacing any the archive has; the directories above a device are implied
+ * ones), so they are listed in their directories, and opening or stat()ing a
+ * device's entry goes to the device.
  * Calls that remove or rename a name go by the file system of the
  * directory holding it, so unlink("/tmp") is -EROFS (the root holds it) and
  * rename("/tmp/a", "/x") is -EXDEV, as with a read-only root on Linux. */
@@ -18,6 +19,7 @@
 
 #include "cpio.h"
 #include "heap.h"
+#include "kernel.h"
 #include "string.h"
 #include "tmpfs.h"
 #include "uapi.h"
@@ -29,15 +31,17 @@
 #define DEV_ARCHIVE 1
 #define DEV_TMPFS 2
 #define RDEV_NULL ((1u << 8) | 3)
-#define RDEV_CONSOLE ((5u << 8) | 1)
+#define RDEV_TABLE(n) ((5u << 8) | (n)) /* the caller's n-th device, from 1: dev[n] */
 
 struct vfs {
     struct cpio_index *ar;
     struct tmpfs *tmp;
-    const struct file_ops *console_ops;
+    uint32_t ndev;
+    struct vfs_device dev[1 + VFS_DEVICES_MAX]; /* /dev/null, then the caller's */
+    uint32_t dev_entry[1 + VFS_DEVICES_MAX];    /* each one's entry in ar */
 };
 
-enum where { IN_ARCHIVE, IN_TMP, IN_NULL, IN_CONSOLE };
+enum where { IN_ARCHIVE, IN_TMP };
 
 /* ---- paths */
 
@@ -130,10 +134,6 @@ static enum where locate(const char *p, const char **rel)
         return IN_TMP;
     }
     *rel = p + 1;
-    if (strcmp(p, "/dev/null") == 0)
-        return IN_NULL;
-    if (strcmp(p, "/dev/console") == 0)
-        return IN_CONSOLE;
     return IN_ARCHIVE;
 }
 
@@ -148,27 +148,32 @@ static bool stat_is_dir(const struct linux_stat *st)
     return (st->st_mode & S_IFMT) == S_IFDIR;
 }
 
-static void dev_fill(struct linux_stat *st, enum where w)
+/* The device behind archive entry i, or NULL. */
+static const struct vfs_device *device_at(const struct vfs *v, uint32_t i)
 {
-    st->st_mode = S_IFCHR | (w == IN_NULL ? 0666 : 0620);
-    st->st_rdev = w == IN_NULL ? RDEV_NULL : RDEV_CONSOLE;
+    for (uint32_t d = 0; d < v->ndev; d++)
+        if (v->dev_entry[d] == i)
+            return &v->dev[d];
+    return NULL;
 }
 
 static int stat_at(struct vfs *v, const char *p, struct linux_stat *st)
 {
     const char *rel;
-    enum where w = locate(p, &rel);
+    const struct vfs_device *d;
     uint32_t i;
     int err;
 
-    if (w == IN_TMP)
+    if (locate(p, &rel) == IN_TMP)
         return tmpfs_stat(v->tmp, rel, st);
     err = cpio_lookup(v->ar, rel, strlen(rel), &i);
     if (err)
         return err;
     cpio_stat(v->ar, i, st);
-    if (w != IN_ARCHIVE)
-        dev_fill(st, w);
+    if ((d = device_at(v, i))) {
+        st->st_mode = d->mode;
+        st->st_rdev = d == v->dev ? RDEV_NULL : RDEV_TABLE((uint32_t)(d - v->dev));
+    }
     return 0;
 }
 
@@ -243,7 +248,8 @@ static int null_stat(struct file *f, struct linux_stat *st)
     st->st_ino = (uintptr_t)f->priv;
     st->st_nlink = 1;
     st->st_blksize = 4096;
-    dev_fill(st, IN_NULL);
+    st->st_mode = S_IFCHR | 0666;
+    st->st_rdev = RDEV_NULL;
     return 0;
 }
 
@@ -273,11 +279,11 @@ static int ro_open_check(bool dir, int flags)
 static int open_at(struct vfs *v, char *p, int flags, uint32_t mode, struct file **out)
 {
     const char *rel;
-    enum where w = locate(p, &rel);
+    const struct vfs_device *d;
     uint32_t i, keep = (uint32_t)flags & ~OPEN_ONLY_FLAGS;
     int err;
 
-    if (w == IN_TMP)
+    if (locate(p, &rel) == IN_TMP)
         return tmpfs_open(v->tmp, rel, flags, mode, out);
     err = cpio_lookup(v->ar, rel, strlen(rel), &i);
     if (err == -ENOENT && (flags & O_CREAT))
@@ -288,11 +294,8 @@ static int open_at(struct vfs *v, char *p, int flags, uint32_t mode, struct file
     err = ro_open_check(type == S_IFDIR, flags);
     if (err)
         return err;
-    if (w == IN_NULL || w == IN_CONSOLE) {
-        const struct file_ops *ops = w == IN_NULL ? &null_ops : v->console_ops;
-        if (!ops)
-            return -ENXIO;
-        *out = file_new(ops, keep, w == IN_NULL ? (void *)(uintptr_t)(i + 1) : NULL);
+    if ((d = device_at(v, i))) {
+        *out = file_new(d->ops, keep, d->priv);
         return *out ? 0 : -ENOMEM;
     }
     if (type != S_IFREG && type != S_IFDIR)
@@ -422,32 +425,76 @@ out:
 
 /* ---- the name space */
 
-struct vfs *vfs_new(const void *archive, uint64_t archive_len, const struct file_ops *console_ops, int *err)
+/* Can the name space hold the caller's device d? cpio_index_new refuses the
+ * rest: a path twice (or /dev, /dev/null), one that is an archive directory,
+ * one under a file or another device. */
+static int device_check(const struct vfs_device *d)
 {
-    static const struct cpio_extra mounts[] = {
+    const char *rel;
+    char *p;
+    int err;
+
+    if (!d->ops || (d->mode & ~(uint32_t)07777) != S_IFCHR || strnlen(d->path, CPIO_PATH_MAX) >= CPIO_PATH_MAX)
+        return -EINVAL;
+    err = normalize_alloc(d->path, &p, NULL);
+    if (err)
+        return err == -ENOMEM ? err : -EINVAL;
+    if (strcmp(p, d->path) != 0 || strcmp(p, "/") == 0 || locate(p, &rel) == IN_TMP)
+        err = -EINVAL;
+    kfree(p);
+    return err;
+}
+
+/* /dev/null and the caller's table into v, and all into the index extras. */
+static int add_devices(struct vfs *v, const struct vfs_device *table, struct cpio_extra *extras)
+{
+    v->dev[0] = (struct vfs_device){ "/dev/null", S_IFCHR | 0666, &null_ops, NULL };
+    for (v->ndev = 1; table && table->path; table++) {
+        int err = v->ndev <= VFS_DEVICES_MAX ? device_check(table) : -EINVAL;
+        if (err)
+            return err;
+        v->dev[v->ndev++] = *table;
+    }
+    for (uint32_t d = 0; d < v->ndev; d++)
+        extras[d] = (struct cpio_extra){ v->dev[d].path + 1, v->dev[d].mode };
+    return 0;
+}
+
+/* Each device's entry in the index; /dev/null's priv is its inode number. */
+static void find_devices(struct vfs *v)
+{
+    for (uint32_t d = 0; d < v->ndev; d++) {
+        const char *rel = v->dev[d].path + 1;
+        if (cpio_lookup(v->ar, rel, strlen(rel), &v->dev_entry[d]) != 0)
+            panic("vfs: device %s not in the index", v->dev[d].path);
+    }
+    v->dev[0].priv = (void *)(uintptr_t)(v->dev_entry[0] + 1);
+}
+
+struct vfs *vfs_new(const void *archive, uint64_t archive_len, const struct vfs_device *devices, int *err)
+{
+    /* The mount points, the devices, the NULL that ends them. */
+    struct cpio_extra extras[2 + 1 + VFS_DEVICES_MAX + 1] = {
         { "dev", S_IFDIR | 0755 },
-        { "dev/console", S_IFCHR | 0620 },
-        { "dev/null", S_IFCHR | 0666 },
         { "tmp", S_IFDIR | 01777 },
-        { NULL, 0 },
     };
     struct vfs *v = kzalloc(sizeof(*v));
-    int e = -ENOMEM;
+    int e = v ? add_devices(v, devices, extras + 2) : -ENOMEM;
 
-    if (v) {
-        v->console_ops = console_ops;
-        v->ar = cpio_index_new(archive, archive_len, mounts, &e, NULL);
+    if (!e) {
+        v->ar = cpio_index_new(archive, archive_len, extras, &e, NULL);
         if (v->ar) {
             v->ar->dev = DEV_ARCHIVE;
+            find_devices(v);
             v->tmp = tmpfs_new(TMPFS_CAP, DEV_TMPFS);
             e = v->tmp ? 0 : -ENOMEM;
         }
-        if (e) {
-            if (v->ar)
-                cpio_index_put(v->ar);
-            kfree(v);
-            v = NULL;
-        }
+    }
+    if (e && v) {
+        if (v->ar)
+            cpio_index_put(v->ar);
+        kfree(v);
+        v = NULL;
     }
     if (err)
         *err = e;

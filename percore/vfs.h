@@ -49,12 +49,35 @@ struct file *file_get(struct file *f);
 void file_put(struct file *f);
 void file_changed(struct file *f); /* wakes f->wq and the poll waiters */
 
+/* A device file provided by the caller: every open of path gets a new
+ * struct file with these ops and priv. */
+struct vfs_device {
+    const char *path; /* absolute, normalized: "/dev/console", "/dev/hydros/nodes"; NULL ends a table */
+    uint32_t mode;    /* S_IFCHR | permission bits, as stat shows it */
+    const struct file_ops *ops;
+    void *priv;
+};
+#define VFS_DEVICES_MAX 16 /* in one table */
+
 /* A name space: the archive (cpio newc, read-only) as "/", an empty tmpfs
- * at "/tmp", device files /dev/null and /dev/console (the console's ops come
- * from the caller). NULL with *err set when the archive is malformed or
- * memory runs out. */
+ * at "/tmp", /dev/null, and the caller's devices: a table ending with a NULL
+ * path, or NULL for none. A device hides an archive entry of its path. The
+ * directories above a device path (/dev/hydros) exist implicitly, are
+ * listed by getdents, and are read-only, like the archive. stat of the
+ * table's entry k gives its mode, st_rdev (5 << 8) | (k + 1) (so a
+ * /dev/console first is Linux's 5:1) and the inode number of its entry,
+ * the one getdents lists. open checks flags as for any read-only file but
+ * allows writing, then calls file_new(ops, flags, priv); unlink, rename and
+ * rmdir of a device are -EROFS.
+ * The table must outlive the vfs and every file opened in it (the archive's
+ * directory files keep its path strings): a static table does.
+ * NULL with *err set: -EINVAL when the archive is malformed or the table is
+ * bad (more than VFS_DEVICES_MAX entries; no ops; a mode not S_IFCHR; a path
+ * not absolute and normalized, "/", /dev, /dev/null, /tmp or under it, under
+ * another device, twice, or one that is a directory or under a file of the
+ * archive), -ENOMEM when memory runs out. */
 struct vfs;
-struct vfs *vfs_new(const void *archive, uint64_t archive_len, const struct file_ops *console_ops, int *err);
+struct vfs *vfs_new(const void *archive, uint64_t archive_len, const struct vfs_device *devices, int *err);
 void vfs_free(struct vfs *v); /* the node is gone; open files keep what they need alive */
 
 /* Paths. Every path given to vfs_* is absolute; the syscall layer joins a

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch/x86.h"
+#include "pmm.h"
 #include "sched.h"
 #include "uapi.h"
 #include "vm.h"
@@ -26,6 +27,21 @@ static bool nx_enabled(void)
     return rdmsr(MSR_EFER) & (1ull << 11); /* cpu_init_core sets it when the CPU has NX */
 }
 
+/* Every page a node maps, and its page tables, come from its partition. */
+static uint64_t vm_page_alloc(struct vm *vm)
+{
+    uint64_t pa = pmm_alloc(vm->pmm, 1, 1);
+    if (pa)
+        memset(P2V(pa), 0, PAGE_SIZE);
+    return pa;
+}
+
+static void vm_page_free(struct vm *vm, uint64_t pa)
+{
+    if (pmm_free(vm->pmm, pa, 1) != 0)
+        panic("node page %p is not its partition's", (void *)pa);
+}
+
 static uint64_t *table(uint64_t pa)
 {
     return P2V(pa & PTE_ADDR);
@@ -41,7 +57,7 @@ static uint64_t *walk(struct vm *vm, uint64_t va, bool create)
         if (!(*e & PTE_P)) {
             if (!create)
                 return NULL;
-            uint64_t pa = page_alloc_try(1);
+            uint64_t pa = vm_page_alloc(vm);
             if (!pa)
                 return NULL;
             *e = pa | PTE_P | PTE_W | PTE_U;
@@ -99,7 +115,7 @@ static void for_each_page(struct vm *vm, uint64_t start, uint64_t end,
 static void drop_page(struct vm *vm, uint64_t va, uint64_t *pte, void *arg)
 {
     (void)arg;
-    page_free(*pte & PTE_ADDR, 1);
+    vm_page_free(vm, *pte & PTE_ADDR);
     *pte = 0;
     vm->resident--;
     invlpg(va);
@@ -112,10 +128,11 @@ static void reprotect_page(struct vm *vm, uint64_t va, uint64_t *pte, void *arg)
     invlpg(va);
 }
 
-int vm_create(struct vm *vm, uint64_t limit_pages)
+int vm_create(struct vm *vm, struct pmm *pmm, uint64_t limit_pages)
 {
     memset(vm, 0, sizeof(*vm));
-    vm->pml4 = page_alloc_try(1);
+    vm->pmm = pmm;
+    vm->pml4 = vm_page_alloc(vm);
     if (!vm->pml4)
         return -ENOMEM;
     memcpy(table(vm->pml4) + 256, table(kernel_cr3) + 256, 256 * sizeof(uint64_t));
@@ -123,19 +140,19 @@ int vm_create(struct vm *vm, uint64_t limit_pages)
     return 0;
 }
 
-static void free_tables(uint64_t pa, int level)
+static void free_tables(struct vm *vm, uint64_t pa, int level)
 {
     uint64_t *t = table(pa);
     for (int i = 0; i < (level == 4 ? 256 : 512); i++)
         if (level > 1 && (t[i] & PTE_P))
-            free_tables(t[i], level - 1);
-    page_free(pa & PTE_ADDR, 1);
+            free_tables(vm, t[i], level - 1);
+    vm_page_free(vm, pa & PTE_ADDR);
 }
 
 void vm_destroy(struct vm *vm)
 {
     for_each_page(vm, 0, VMA_USER_MAX, drop_page, NULL);
-    free_tables(vm->pml4, 4);
+    free_tables(vm, vm->pml4, 4);
     vm->pml4 = 0;
 }
 
@@ -274,7 +291,7 @@ int vm_fault(struct vm *vm, uint64_t addr, uint32_t error)
         invlpg(addr); /* a stale TLB entry after a protection change */
         return 0;
     } else {
-        uint64_t pa = page_alloc_try(1);
+        uint64_t pa = vm_page_alloc(vm);
         if (!pa)
             return -ENOMEM;
         *pte = pa | pte_flags(a->prot);

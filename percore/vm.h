@@ -13,7 +13,8 @@
 #define VM_STACK_SIZE (8ull << 20)
 #define VM_MMAP_TOP (VM_STACK_TOP - VM_STACK_SIZE - (1ull << 30)) /* mmaps grow down from here */
 
-int vm_create(struct vm *vm, uint64_t limit_pages);
+struct pmm;
+int vm_create(struct vm *vm, struct pmm *pmm, uint64_t limit_pages); /* pages come from pmm */
 void vm_destroy(struct vm *vm); /* every page and page table back; not while it is CR3 */
 /* Anonymous private memory. *addr is the hint (or the place with MAP_FIXED),
  * and the result. MAP_FIXED replaces what was there with zero pages. */

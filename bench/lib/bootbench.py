@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
 import harness  # noqa: E402
 
 BENCH = os.path.join(ROOT, "build", "bench")
-NODE_ARGS = os.path.join(ROOT, "rootfs", "etc", "hydros", "node.args")
+NODE_ARGS = os.path.join(ROOT, "rootfs", "etc", "hydros", "console.args")
 INIT_SRC = os.path.join(ROOT, "bench", "lib", "linux_init.c")
 # The same machine for both systems; each adds only how it gets its code in.
 QEMU = ["qemu-system-x86_64", "-machine", "pc", "-cpu", "max", "-smp", "1", "-m", "2G",
@@ -53,8 +53,9 @@ def ready_args():
 
 
 def hydros_images():
-    """{variant: disk image}: the image `make` built, and one booting -eval."""
-    archive = harness.variant_archive("bench-ready", {"etc/hydros/node.args": harness.node_args(*ready_args())})
+    """({variant: disk image}, {variant: its boot archive}): the image `make`
+    built, and one whose node boots with -eval."""
+    archive = harness.variant_archive("bench-ready", {"etc/hydros/console.args": harness.node_args(*ready_args())})
     return {"prompt": harness.IMAGE,
             "ready": harness.variant_image("bench-ready", archive=archive)}, \
            {"prompt": os.path.join(harness.BUILD, "archive.cpio"), "ready": archive}

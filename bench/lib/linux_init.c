@@ -1,6 +1,6 @@
 /* /init of the Linux initramfs that bench/boot compares HydrOS with: it
  * starts the node exactly as a HydrOS core does (argv from
- * /etc/hydros/node.args, environment from /etc/hydros/node.env, one item a
+ * /etc/hydros/console.args, environment from /etc/hydros/node.env, one item a
  * line, empty lines skipped, the first argument the program's path), after
  * the few things Linux leaves to PID 1. Built with musl-gcc -static. */
 #include <fcntl.h>
@@ -64,8 +64,8 @@ int main(void)
      * nothing up. */
     if (sethostname("hydros.local", 12) != 0)
         die("sethostname");
-    if (read_lines("/etc/hydros/node.args", argv, MAX_ARGS) == 0)
-        die("reading /etc/hydros/node.args");
+    if (read_lines("/etc/hydros/console.args", argv, MAX_ARGS) == 0)
+        die("reading /etc/hydros/console.args");
     read_lines("/etc/hydros/node.env", envp, MAX_ARGS);
     /* The kernel's own clock at this point, for bench/boot. */
     char up[64] = "?";

@@ -26,7 +26,7 @@ class BootTimeout(AssertionError):
 
 def variant_archive(name, overlay):
     """The boot archive with the files of `overlay` ({path: bytes, or the
-    name of a host file}) added or replaced, e.g. another etc/hydros/node.args."""
+    name of a host file}) added or replaced, e.g. another etc/hydros/console.args."""
     out_dir = os.path.join(BUILD, "test-images", name + ".root")
     shutil.rmtree(out_dir, ignore_errors=True)
     for path, data in overlay.items():
@@ -45,7 +45,7 @@ def variant_archive(name, overlay):
 
 
 def node_args(*argv):
-    """The bytes of an etc/hydros/node.args file."""
+    """The bytes of an etc/hydros/*.args file (one argument a line)."""
     return "".join(a + "\n" for a in argv).encode()
 
 

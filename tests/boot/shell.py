@@ -12,7 +12,10 @@ import time
 from harness import IMAGE, Boot
 
 BOOT_TIMEOUT = 60
-BANNER = r"^Eshell V13\.1\.5  \(abort with \^G\)\n1> "
+BANNER = r"^Eshell V13\.1\.5  \(abort with \^G\)\n"
+# The node says which core it has, then the kernel that every node is up;
+# those lines may come before or after the first prompt: wait for all three.
+BOOTED = r"^hydros: all 1 nodes up, \d+ ms after the first started\n"
 
 
 class Shell:
@@ -24,7 +27,8 @@ class Shell:
     def start(self):
         self.boot.__enter__()
         try:
-            self.boot.expect(BANNER, BOOT_TIMEOUT)
+            self.boot.expect(BANNER + r"(?:.*\n)*?1> ", BOOT_TIMEOUT)
+            self.boot.expect(BOOTED, BOOT_TIMEOUT)
         except BaseException:
             self.stop()
             raise

@@ -41,8 +41,8 @@ class ShellFiles(unittest.TestCase):
     def test_read_archive_files(self):
         self.check_archive_file("/etc/inetrc", mkrootfs.INETRC)
         self.check_archive_file("/etc/hosts", mkrootfs.HOSTS)
-        with open(os.path.join(ROOT, "rootfs", "etc", "hydros", "node.args"), "rb") as f:
-            self.check_archive_file("/etc/hydros/node.args", f.read())
+        with open(os.path.join(ROOT, "rootfs", "etc", "hydros", "console.args"), "rb") as f:
+            self.check_archive_file("/etc/hydros/console.args", f.read())
         self.check('file:consult("/etc/inetrc").', "{ok,[{lookup,[file]}]}")
         self.check('file:read_file("/etc/no-such-file").', "{error,enoent}")
 

@@ -17,7 +17,7 @@ ALIVE = r"^core 0: kernel alive after the node's crash: (\d+) timer ticks since$
 
 
 def badptr_image(name, *args):
-    archive = variant_archive(name, {"bin/badptr": BADPTR, "etc/hydros/node.args": node_args("/bin/badptr", *args)})
+    archive = variant_archive(name, {"bin/badptr": BADPTR, "etc/hydros/console.args": node_args("/bin/badptr", *args)})
     return variant_image(name, archive=archive)
 
 

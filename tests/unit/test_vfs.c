@@ -110,6 +110,10 @@ static void con_release(struct file *f)
 }
 
 static const struct file_ops console_ops = { .read = con_read, .write = con_write, .release = con_release };
+static const struct vfs_device console_table[] = {
+    { "/dev/console", S_IFCHR | 0620, &console_ops, NULL },
+    { NULL, 0, NULL, NULL },
+};
 
 static void load(const char *name)
 {
@@ -135,7 +139,7 @@ static int setup(void **state)
     console_releases = 0;
     load("good");
     int err = 1;
-    V = vfs_new(archive, archive_len, &console_ops, &err);
+    V = vfs_new(archive, archive_len, console_table, &err);
     assert_non_null(V);
     assert_int_equal(err, 0);
     base_blocks = live_blocks;
@@ -361,6 +365,8 @@ static void test_vfs_new_errors(void **state)
     assert_int_equal(err, -EINVAL);
     assert_null(vfs_new(NULL, 0, NULL, &err));
     assert_int_equal(err, -EINVAL);
+    assert_null(vfs_new(junk, sizeof(junk), console_table, &err));
+    assert_int_equal(err, -EINVAL);
     vfs_free(NULL);
 
     long before = live_blocks;
@@ -393,7 +399,7 @@ static void test_mount_points_hide_archive(void **state)
     struct linux_stat st = stat_ok("/dev/null");
     assert_int_equal(st.st_mode & S_IFMT, S_IFCHR);
     assert_int_equal(stat_err("/tmp/hidden"), -ENOENT);
-    assert_int_equal(open_err("/dev/console", O_RDWR), -ENXIO); /* no console ops */
+    assert_int_equal(open_err("/dev/console", O_RDWR), -ENOENT); /* no devices given */
     struct dent d[8];
     assert_int_equal(list_path("/tmp", d, 8), 2);
     vfs_free(V);
@@ -795,6 +801,336 @@ static void test_console(void **state)
     assert_int_equal(console_releases, 0);
     file_put(f);
     assert_int_equal(console_releases, 1);
+}
+
+/* A device that keeps what is written to it and counts its files. */
+struct recorder {
+    char buf[64];
+    size_t len;
+    int releases;
+};
+
+static int64_t rec_read(struct file *f, void *buf, uint64_t len)
+{
+    struct recorder *r = f->priv;
+    size_t n = len < r->len ? (size_t)len : r->len;
+    memcpy(buf, r->buf, n);
+    return (int64_t)n;
+}
+
+static int64_t rec_write(struct file *f, const void *buf, uint64_t len)
+{
+    struct recorder *r = f->priv;
+    if (len > sizeof(r->buf) - r->len)
+        return -ENOSPC;
+    memcpy(r->buf + r->len, buf, (size_t)len);
+    r->len += (size_t)len;
+    return (int64_t)len;
+}
+
+static void rec_release(struct file *f)
+{
+    ((struct recorder *)f->priv)->releases++;
+}
+
+static const struct file_ops rec_ops = { .read = rec_read, .write = rec_write, .release = rec_release };
+static struct recorder rec_x, rec_nodes;
+
+/* V over the archive name with the devices of table (or none). */
+static void remount(const char *name, const struct vfs_device *table)
+{
+    int err = 1;
+    vfs_free(V);
+    free(archive);
+    load(name);
+    V = vfs_new(archive, archive_len, table, &err);
+    assert_non_null(V);
+    assert_int_equal(err, 0);
+}
+
+/* Several devices, two of them in a directory only their paths imply. */
+static void test_device_table(void **state)
+{
+    (void)state;
+    static const struct vfs_device table[] = {
+        { "/dev/console", S_IFCHR | 0620, &console_ops, NULL },
+        { "/dev/hydros/x", S_IFCHR | 0600, &rec_ops, &rec_x },
+        { "/dev/hydros/nodes", S_IFCHR | 0444, &rec_ops, &rec_nodes },
+        { "/srv/port", S_IFCHR | 0666, &rec_ops, &rec_x },
+        { NULL, 0, NULL, NULL },
+    };
+    memset(&rec_x, 0, sizeof(rec_x));
+    memset(&rec_nodes, 0, sizeof(rec_nodes));
+    remount("good", table);
+
+    /* Listed where they are, with their inode numbers. */
+    struct dent d[8];
+    assert_int_equal(list_path("/dev", d, 8), 5);
+    static const char *in_dev[] = { "console", "hydros", "null" };
+    static const uint8_t types[] = { DT_CHR, DT_DIR, DT_CHR };
+    for (int i = 0; i < 3; i++) {
+        char path[32];
+        assert_string_equal(d[2 + i].name, in_dev[i]);
+        assert_int_equal(d[2 + i].type, types[i]);
+        snprintf(path, sizeof(path), "/dev/%s", in_dev[i]);
+        assert_int_equal(d[2 + i].ino, stat_ok(path).st_ino);
+    }
+    assert_int_equal(list_path("/dev/hydros", d, 8), 4);
+    assert_int_equal(d[1].ino, stat_ok("/dev").st_ino);
+    assert_string_equal(d[2].name, "nodes");
+    assert_int_equal(d[2].type, DT_CHR);
+    assert_int_equal(d[2].ino, stat_ok("/dev/hydros/nodes").st_ino);
+    assert_string_equal(d[3].name, "x");
+    assert_int_equal(d[3].ino, stat_ok("/dev/hydros/x").st_ino);
+    assert_int_equal(list_path("/srv", d, 8), 3);
+    assert_string_equal(d[2].name, "port");
+
+    /* stat: the table's mode, one st_rdev each, the archive's st_dev. */
+    struct linux_stat st = stat_ok("/dev/hydros");
+    assert_int_equal(st.st_mode, S_IFDIR | 0555);
+    assert_int_equal(st.st_nlink, 2);
+    assert_int_equal(stat_ok("/dev").st_nlink, 3);
+    assert_int_equal(stat_ok("/dev/hydros/").st_ino, st.st_ino);
+    static const struct { const char *path; uint32_t mode; uint64_t rdev; } want[] = {
+        { "/dev/null", S_IFCHR | 0666, (1 << 8) | 3 },      { "/dev/console", S_IFCHR | 0620, (5 << 8) | 1 },
+        { "/dev/hydros/x", S_IFCHR | 0600, (5 << 8) | 2 }, { "/dev/hydros/nodes", S_IFCHR | 0444, (5 << 8) | 3 },
+        { "/srv/port", S_IFCHR | 0666, (5 << 8) | 4 },
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        st = stat_ok(want[i].path);
+        assert_int_equal(st.st_mode, want[i].mode);
+        assert_int_equal(st.st_rdev, want[i].rdev);
+        assert_int_equal(st.st_dev, stat_ok("/").st_dev);
+        for (size_t k = 0; k < i; k++)
+            assert_int_not_equal(st.st_ino, stat_ok(want[k].path).st_ino);
+    }
+    assert_int_equal(stat_ok("/dev/hydros/../hydros/./x").st_rdev, (5 << 8) | 2);
+    assert_int_equal(stat_err("/dev/hydros/x/"), -ENOTDIR);
+    assert_int_equal(stat_err("/dev/hydros/y"), -ENOENT);
+
+    /* open: a new file each time, with the table's ops and priv. */
+    struct file *f = open_ok("/dev/hydros/x", O_RDWR | O_NONBLOCK | O_CREAT | O_TRUNC);
+    struct file *g = open_ok("/srv/port", O_WRONLY);
+    struct file *h = open_ok("/dev/hydros/nodes", O_RDONLY);
+    assert_ptr_equal(f->ops, &rec_ops);
+    assert_ptr_equal(f->priv, &rec_x);
+    assert_int_equal(f->flags, O_RDWR | O_NONBLOCK);
+    assert_ptr_equal(g->priv, &rec_x);
+    assert_ptr_not_equal(f, g);
+    assert_ptr_equal(h->priv, &rec_nodes);
+    write_all(f, "abc", 3);
+    write_all(g, "de", 2);
+    assert_memory_equal(rec_x.buf, "abcde", 5);
+    assert_int_equal(rec_nodes.len, 0);
+    char buf[8];
+    assert_int_equal(f->ops->read(f, buf, sizeof(buf)), 5);
+    file_put(f);
+    file_put(g);
+    assert_int_equal(rec_x.releases, 2);
+    assert_int_equal(rec_nodes.releases, 0);
+    f = open_ok("/dev/console", O_RDWR);
+    assert_ptr_equal(f->ops, &console_ops);
+    file_put(f);
+    assert_int_equal(console_releases, 1);
+
+    static const struct open_case cases[] = {
+        { "/dev/hydros/x", O_RDONLY | O_DIRECTORY, -ENOTDIR },
+        { "/dev/hydros/x", O_WRONLY | O_CREAT | O_EXCL, -EEXIST },
+        { "/dev/hydros/x/", O_RDONLY, -ENOTDIR },
+        { "/dev/hydros/x/y", O_RDONLY | O_CREAT, -ENOTDIR },
+        { "/dev/hydros", O_RDONLY | O_DIRECTORY, 0 },
+        { "/dev/hydros", O_WRONLY, -EISDIR },
+        { "/dev/hydros", O_RDONLY | O_CREAT, -EISDIR },
+        { "/dev/hydros/y", O_RDONLY, -ENOENT },
+        { "/dev/hydros/y", O_WRONLY | O_CREAT, -EROFS },
+        { "/srv/new", O_WRONLY | O_CREAT, -EROFS },
+    };
+    run_open_cases(cases, sizeof(cases) / sizeof(cases[0]));
+    assert_int_equal(rec_x.releases, 2);
+
+    /* Names: all read-only, as for /dev/null. */
+    make_file("/tmp/f", "f");
+    assert_int_equal(vfs_unlink(V, "/dev/hydros/x"), -EROFS);
+    assert_int_equal(vfs_unlink(V, "/dev/hydros/x/y"), -ENOTDIR);
+    assert_int_equal(vfs_unlink(V, "/dev/console"), -EROFS);
+    assert_int_equal(vfs_rmdir(V, "/dev/hydros"), -EROFS);
+    assert_int_equal(vfs_mkdir(V, "/dev/hydros", 0755), -EEXIST);
+    assert_int_equal(vfs_mkdir(V, "/dev/hydros/x", 0755), -EEXIST);
+    assert_int_equal(vfs_mkdir(V, "/dev/hydros/y", 0755), -EROFS);
+    assert_int_equal(vfs_mkdir(V, "/dev/hydros/x/y", 0755), -ENOTDIR);
+    assert_int_equal(vfs_rename(V, "/dev/hydros/x", "/dev/hydros/y"), -EROFS);
+    assert_int_equal(vfs_rename(V, "/dev/hydros", "/dev/h2"), -EROFS);
+    assert_int_equal(vfs_rename(V, "/tmp/f", "/dev/hydros/x"), -EXDEV);
+    assert_int_equal(vfs_rename(V, "/dev/hydros/x", "/tmp/x"), -EXDEV);
+    assert_int_equal(stat_ok("/dev/hydros/x").st_mode, S_IFCHR | 0600);
+
+    /* The listing of a device directory outlives the name space. */
+    f = open_ok("/dev/hydros", O_RDONLY);
+    vfs_free(V);
+    V = NULL;
+    assert_int_equal(list_all(f, 4096, d, 8), 4);
+    assert_string_equal(d[3].name, "x");
+    file_put(h);
+    file_put(f);
+    assert_int_equal(rec_nodes.releases, 1);
+}
+
+/* A device hides an archive file of its path, as /dev/null does its
+ * placeholder in devnull_file (test_mount_points_hide_archive). */
+static void test_device_shadows_archive(void **state)
+{
+    (void)state;
+    static const struct vfs_device table[] = {
+        { "/etc/inetrc", S_IFCHR | 0640, &rec_ops, &rec_x },
+        { "/a/y/z", S_IFCHR | 0600, &rec_ops, &rec_nodes },
+        { NULL, 0, NULL, NULL },
+    };
+    memset(&rec_x, 0, sizeof(rec_x));
+    remount("good", table);
+    struct linux_stat st = stat_ok("/etc/inetrc");
+    assert_int_equal(st.st_mode, S_IFCHR | 0640);
+    assert_int_equal(st.st_size, 0);
+    assert_int_equal(st.st_rdev, (5 << 8) | 1);
+    assert_int_equal(stat_ok("/a/y/z").st_rdev, (5 << 8) | 2);
+    struct file *f = open_ok("/etc/inetrc", O_WRONLY);
+    assert_ptr_equal(f->ops, &rec_ops);
+    write_all(f, "to the device", 13);
+    file_put(f);
+    assert_int_equal(rec_x.len, 13);
+    assert_int_equal(rec_x.releases, 1);
+    struct dent d[8];
+    assert_int_equal(list_path("/etc", d, 8), 3);
+    assert_string_equal(d[2].name, "inetrc");
+    assert_int_equal(d[2].type, DT_CHR);
+    assert_int_equal(d[2].ino, st.st_ino);
+    assert_int_equal(vfs_unlink(V, "/etc/inetrc"), -EROFS);
+    check_content("/bin/erl", "#!/bin/sh\n"); /* the rest is the archive's */
+
+    /* devnull_file's dev/null placeholder, with the console beside it. */
+    remount("devnull_file", console_table);
+    assert_int_equal(stat_ok("/dev/null").st_mode, S_IFCHR | 0666);
+    assert_int_equal(stat_ok("/dev/console").st_mode, S_IFCHR | 0620);
+    assert_int_equal(list_path("/dev", d, 8), 4);
+}
+
+static void expect_bad_table(const struct vfs_device *table)
+{
+    int err = 0;
+    long before = live_blocks;
+    struct vfs *v = vfs_new(archive, archive_len, table, &err);
+    if (v) {
+        vfs_free(v);
+        fail_msg("vfs_new accepted a table with \"%s\"", table[0].path ? table[0].path : "(17 devices)");
+    }
+    assert_int_equal(err, -EINVAL);
+    assert_int_equal(live_blocks, before);
+}
+
+static void test_device_table_errors(void **state)
+{
+    (void)state;
+    static char too_long[1100];
+    memset(too_long, 'n', sizeof(too_long) - 1);
+    for (size_t i = 0; i < sizeof(too_long) - 1; i += 200)
+        too_long[i] = '/';
+    static const char *bad_paths[] = {
+        "dev/x", "", "/", "/dev//x", "/dev/./x", "/dev/x/", "/dev/../x", "/dev/x/.", "/tmp", "/tmp/x",
+        "/tmp/x/y", "/dev", "/dev/null", "/etc", "/emptydir", "/a/y", "/etc/inetrc/x", "/empty/x", too_long,
+    };
+    for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+        struct vfs_device table[] = { { bad_paths[i], S_IFCHR | 0600, &rec_ops, NULL }, { NULL, 0, NULL, NULL } };
+        expect_bad_table(table);
+    }
+    static const uint32_t bad_modes[] = { S_IFDIR | 0755, S_IFREG | 0644, S_IFIFO | 0600, 0600, S_IFCHR | 010000 };
+    for (size_t i = 0; i < sizeof(bad_modes) / sizeof(bad_modes[0]); i++) {
+        struct vfs_device table[] = { { "/dev/x", bad_modes[i], &rec_ops, NULL }, { NULL, 0, NULL, NULL } };
+        expect_bad_table(table);
+    }
+    /* No ops; a path twice; one device under another, either way round. */
+    static const struct vfs_device no_ops[] = { { "/dev/x", S_IFCHR | 0600, NULL, NULL }, { NULL, 0, NULL, NULL } };
+    static const struct vfs_device twice[] = {
+        { "/dev/x", S_IFCHR | 0600, &rec_ops, NULL }, { "/dev/y", S_IFCHR | 0600, &rec_ops, NULL },
+        { "/dev/x", S_IFCHR | 0600, &rec_ops, NULL }, { NULL, 0, NULL, NULL },
+    };
+    static const struct vfs_device nested[] = {
+        { "/dev/x", S_IFCHR | 0600, &rec_ops, NULL }, { "/dev/x/y", S_IFCHR | 0600, &rec_ops, NULL },
+        { NULL, 0, NULL, NULL },
+    };
+    static const struct vfs_device nested2[] = {
+        { "/dev/x/y", S_IFCHR | 0600, &rec_ops, NULL }, { "/dev/x", S_IFCHR | 0600, &rec_ops, NULL },
+        { NULL, 0, NULL, NULL },
+    };
+    expect_bad_table(no_ops);
+    expect_bad_table(twice);
+    expect_bad_table(nested);
+    expect_bad_table(nested2);
+
+    /* VFS_DEVICES_MAX devices, and one more. */
+    static char names[VFS_DEVICES_MAX + 1][24];
+    struct vfs_device many[VFS_DEVICES_MAX + 2];
+    for (int i = 0; i <= VFS_DEVICES_MAX; i++) {
+        snprintf(names[i], sizeof(names[i]), "/dev/d%d", i);
+        many[i] = (struct vfs_device){ names[i], S_IFCHR | 0600, &rec_ops, NULL };
+    }
+    many[VFS_DEVICES_MAX + 1] = (struct vfs_device){ NULL, 0, NULL, NULL };
+    expect_bad_table(many);
+    many[VFS_DEVICES_MAX].path = NULL;
+    int err = 1;
+    struct vfs *v = vfs_new(archive, archive_len, many, &err);
+    assert_non_null(v);
+    assert_int_equal(err, 0);
+    struct vfs *keep = V;
+    V = v;
+    struct dent d[32];
+    assert_int_equal(list_path("/dev", d, 32), 2 + VFS_DEVICES_MAX + 1);
+    assert_int_equal(stat_ok("/dev/d15").st_rdev, (5 << 8) | 16);
+    V = keep;
+    vfs_free(v);
+
+    /* Next to a name that merely starts like /tmp, and out of memory. */
+    static const struct vfs_device fine[] = {
+        { "/tmpx", S_IFCHR | 0600, &rec_ops, NULL }, { "/dev/hydros/x", S_IFCHR | 0600, &rec_ops, NULL },
+        { NULL, 0, NULL, NULL },
+    };
+    long before = live_blocks;
+    int n;
+    for (n = 0; n < 50; n++) {
+        fail_at = n;
+        v = vfs_new(archive, archive_len, fine, &err);
+        fail_at = -1;
+        if (v)
+            break;
+        assert_int_equal(err, -ENOMEM);
+        assert_int_equal(live_blocks, before);
+    }
+    assert_true(n > 3 && n < 50);
+    vfs_free(v);
+    assert_int_equal(live_blocks, before);
+}
+
+/* No table, or an empty one: /dev/null alone. */
+static void test_no_devices(void **state)
+{
+    (void)state;
+    static const struct vfs_device empty[] = { { NULL, 0, NULL, NULL } };
+    for (int i = 0; i < 2; i++) {
+        remount("good", i ? empty : NULL);
+        struct dent d[8];
+        assert_int_equal(list_path("/dev", d, 8), 3);
+        assert_string_equal(d[2].name, "null");
+        assert_int_equal(stat_err("/dev/console"), -ENOENT);
+        assert_int_equal(open_err("/dev/console", O_RDWR), -ENOENT);
+        assert_int_equal(open_err("/dev/console", O_RDWR | O_CREAT), -EROFS);
+        struct linux_stat st = stat_ok("/dev/null");
+        assert_int_equal(st.st_mode, S_IFCHR | 0666);
+        assert_int_equal(st.st_rdev, (1 << 8) | 3);
+        struct file *f = open_ok("/dev/null", O_RDWR);
+        assert_int_equal(f->ops->write(f, "x", 1), 1);
+        struct linux_stat fst;
+        assert_int_equal(f->ops->stat(f, &fst), 0);
+        assert_int_equal(fst.st_ino, st.st_ino);
+        file_put(f);
+    }
 }
 
 /* Open files outlive the name space they came from. */
@@ -1540,6 +1876,10 @@ int main(void)
         T(test_getdents_seek_resume),
         T(test_dev_null),
         T(test_console),
+        T(test_device_table),
+        T(test_device_shadows_archive),
+        T(test_device_table_errors),
+        T(test_no_devices),
         T(test_files_outlive_vfs),
         T(test_tmpfs_write_read_seek),
         T(test_tmpfs_gap_and_large),

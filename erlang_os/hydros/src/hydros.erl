@@ -1,0 +1,75 @@
+%% The node's view of the multikernel, from the kernel's /dev/hydros files:
+%% which core it runs on, its memory partition, the status of every node,
+%% and the hooks a node has into the kernel (ready, and poke for the
+%% isolation tests). Every node runs boot/0 at start (-eval in its args).
+-module(hydros).
+-export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, poke/1]).
+
+-define(DIRECT_MAP, 16#ffff800000000000).
+-define(KERNEL_TEXT, 16#ffffffff80100000).
+
+%% Says on the console which core and partition this node has, then tells
+%% the kernel it is up (the kernel's "all N nodes up" line is then the last
+%% word of the boot). Off HydrOS (no /dev/hydros: the Linux comparison in
+%% bench/) it does nothing.
+boot() ->
+    case file:read_file_info("/dev/hydros/self") of
+        {ok, _} ->
+            {Base, End} = partition(),
+            io:format("c~b: core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
+                      [core(), core(), Base, End, (End - Base) bsr 20]),
+            ok = ready();
+        {error, _} ->
+            not_hydros
+    end.
+
+core() ->
+    {ok, [["core", N]]} = init:get_argument(hydros),
+    list_to_integer(N).
+
+%% {Base, End} of this node's physical memory partition.
+partition() ->
+    {ok, Text} = file:read_file("/dev/hydros/self"),
+    [_Core, <<"partition ", Range/binary>> | _] = binary:split(Text, <<"\n">>, [global]),
+    [Base, End] = binary:split(Range, <<" ">>),
+    {hex(Base), hex(End)}.
+
+%% {Base, End} of another core's partition.
+partition(Core) ->
+    [P] = [P || #{core := C, partition := P} <- status(), C =:= Core],
+    P.
+
+%% One map a core: core, state, heartbeat (its kernel's timer ticks),
+%% memory_kib (its node's resident memory), partition, fault.
+status() ->
+    {ok, Text} = file:read_file("/dev/hydros/nodes"),
+    [parse_node(L) || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
+
+%% Prints a table of all nodes.
+nodes() ->
+    io:format("~-5s ~-8s ~10s ~10s  ~-35s ~s~n",
+              ["node", "state", "heartbeat", "mem KiB", "partition", "last fault"]),
+    [io:format("c~-4b ~-8s ~10b ~10b  16#~.16b-16#~.16b ~s~n",
+               [C, S, H, M, B, E, F])
+     || #{core := C, state := S, heartbeat := H, memory_kib := M, partition := {B, E}, fault := F}
+            <- status()],
+    ok.
+
+ready() ->
+    file:write_file("/dev/hydros/ready", <<"up">>).
+
+%% Makes this node store to an address from user mode (kernel command line
+%% debug_poke only): an integer, {partition, Core} (that partition through
+%% the kernel's direct map) or kernel (the kernel's text). The store must
+%% fault and end this node only.
+poke({partition, Core}) -> {Base, _} = partition(Core), poke(?DIRECT_MAP + Base);
+poke(kernel) -> poke(?KERNEL_TEXT);
+poke(Addr) when is_integer(Addr) ->
+    file:write_file("/dev/hydros/poke", integer_to_list(Addr)).
+
+parse_node(Line) ->
+    [<<"c", C/binary>>, S, H, M, B, E, F] = binary:split(Line, <<" ">>, [global]),
+    #{core => binary_to_integer(C), state => binary_to_atom(S), heartbeat => binary_to_integer(H),
+      memory_kib => binary_to_integer(M), partition => {hex(B), hex(E)}, fault => binary_to_list(F)}.
+
+hex(<<"0x", H/binary>>) -> binary_to_integer(H, 16).

@@ -1,0 +1,108 @@
+/* The /dev/hydros files (hydros_dev.h). Text files are rendered at every
+ * read from the live status blocks in struct core, so two reads may differ:
+ * callers read them whole in one go (file:read_file does). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap.h"
+#include "hydros_dev.h"
+#include "sched.h"
+#include "uapi.h"
+
+#define TEXT_MAX 8192
+
+static const char *const state_names[] = {"none", "booting", "running", "dead"};
+static volatile int nodes_up, nodes_wanted;
+static uint64_t boot_us;
+
+void nodes_expect(int n)
+{
+    nodes_wanted = n;
+    boot_us = uptime_us();
+}
+
+static int render_self(char *out, int max)
+{
+    struct core *c = this_core();
+    return snprintf(out, max, "core %u\npartition 0x%lx 0x%lx\n", c->id, c->part_base, c->part_end);
+}
+
+static int render_nodes(char *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < ncores && n < max; i++) {
+        struct core *c = &cores[i];
+        int st = c->state == CORE_ONLINE ? c->node_state : NODE_DEAD;
+        n += snprintf(out + n, max - n, "c%d %s %lu %lu 0x%lx 0x%lx %s\n", i, state_names[st], c->ticks,
+                      c->node_pages * 4, c->part_base, c->part_end, c->last_fault[0] ? c->last_fault : "-");
+    }
+    return n < max ? n : max;
+}
+
+static int64_t text_read(struct file *f, void *buf, uint64_t len, int (*render)(char *, int))
+{
+    char *text = kmalloc(TEXT_MAX);
+    if (!text)
+        return -ENOMEM;
+    int64_t size = render(text, TEXT_MAX);
+    int64_t n = f->pos >= size ? 0 : size - f->pos < (int64_t)len ? size - f->pos : (int64_t)len;
+    memcpy(buf, text + f->pos, n);
+    f->pos += n;
+    kfree(text);
+    return n;
+}
+
+static int64_t self_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_self); }
+static int64_t nodes_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_nodes); }
+
+static int64_t ready_write(struct file *f, const void *buf, uint64_t len)
+{
+    (void)f, (void)buf;
+    struct core *c = this_core();
+    if (c->node_state == NODE_BOOTING) {
+        c->node_state = NODE_RUNNING;
+        kprintf("node %u: up\n", c->id);
+        if (__atomic_add_fetch(&nodes_up, 1, __ATOMIC_SEQ_CST) == nodes_wanted)
+            kprintf("hydros: all %d nodes up, %lu ms after the first started\n", nodes_wanted,
+                    (uptime_us() - boot_us) / 1000);
+    }
+    return (int64_t)len;
+}
+
+static int64_t poke_write(struct file *f, const void *buf, uint64_t len)
+{
+    (void)f;
+    char text[32];
+    if (!cmdline_get("debug_poke"))
+        return -EPERM;
+    if (len == 0 || len >= sizeof(text))
+        return -EINVAL;
+    memcpy(text, buf, len);
+    text[len] = 0;
+    char *end;
+    uint64_t addr = strtoull(text, &end, 0);
+    if (end == text)
+        return -EINVAL;
+    current()->poke_addr = addr;
+    current()->poke = true;
+    return (int64_t)len;
+}
+
+static const struct file_ops self_ops = {.read = self_read};
+static const struct file_ops nodes_ops = {.read = nodes_read};
+static const struct file_ops ready_ops = {.write = ready_write};
+static const struct file_ops poke_ops = {.write = poke_write};
+
+static const struct vfs_device devices[] = {
+    {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
+    {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
+    {"/dev/hydros/ready", S_IFCHR | 0222, &ready_ops, NULL},
+    {"/dev/hydros/poke", S_IFCHR | 0200, &poke_ops, NULL},
+    {NULL, 0, NULL, NULL},
+};
+
+const struct vfs_device *hydros_devices(void)
+{
+    return devices;
+}

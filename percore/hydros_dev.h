@@ -1,0 +1,14 @@
+/* /dev/hydros: the kernel's status blocks, read by Erlang (erlang_os/hydros).
+ *   self   "core N\npartition BASE END\n"            (this node's core)
+ *   nodes  one line a core: "cN STATE HEARTBEAT MEMORY_KIB BASE END FAULT"
+ *   ready  written once by a node when it has booted: its state becomes running
+ *   poke   "ADDR": the writing thread stores to ADDR from user mode (only with
+ *          debug_poke on the kernel command line: the isolation tests' hook) */
+#ifndef HYDROS_HYDROS_DEV_H
+#define HYDROS_HYDROS_DEV_H
+#include "vfs.h"
+
+const struct vfs_device *hydros_devices(void);
+void nodes_expect(int n); /* boot core: how many nodes must say ready for "all up" */
+
+#endif

@@ -1,0 +1,103 @@
+/* A node's fds 0, 1 and 2. The console node (core 0) gets the serial
+ * console's line discipline (tty.c). Every other node runs -noinput: fd 0
+ * reads end-of-file, and what it writes on 1 and 2 goes into its core's log
+ * ring, which the console core prints line by line, prefixed "[cN]". */
+#include "heap.h"
+#include "logring.h"
+#include "sched.h"
+#include "syscall.h"
+#include "tty.h"
+#include "uapi.h"
+
+#define LOG_RETRY_US 10000 /* when the ring is full: the console core drains it meanwhile */
+
+static struct tty *console;
+
+static void console_out(const char *s, uint64_t n, void *ctx)
+{
+    (void)ctx;
+    console_write(s, n);
+}
+
+struct tty *console_tty(void)
+{
+    return this_core()->id == 0 ? console : NULL;
+}
+
+/* ---- the log file: priv is a retry timer that wakes the writer */
+
+struct log_file {
+    struct ktimer retry;
+    struct file *file;
+};
+
+static void log_retry(struct ktimer *t)
+{
+    file_changed(((struct log_file *)t)->file);
+}
+
+static int64_t log_read(struct file *f, void *buf, uint64_t len)
+{
+    (void)f, (void)buf, (void)len;
+    return 0; /* -noinput: nothing ever comes */
+}
+
+static int64_t log_write(struct file *f, const void *buf, uint64_t len)
+{
+    uint64_t n = logring_write((int)this_core()->id, buf, len);
+    if (n)
+        return (int64_t)n;
+    struct log_file *lf = f->priv;
+    lf->retry.fn = log_retry;
+    ktimer_arm(&lf->retry, uptime_us() + LOG_RETRY_US);
+    return -EAGAIN;
+}
+
+static uint32_t log_poll(struct file *f)
+{
+    (void)f;
+    return POLLIN | POLLOUT;
+}
+
+static int log_stat(struct file *f, struct linux_stat *st)
+{
+    (void)f;
+    st->st_mode = S_IFCHR | 0620;
+    st->st_blksize = 4096;
+    return 0;
+}
+
+static void log_release(struct file *f)
+{
+    struct log_file *lf = f->priv;
+    ktimer_cancel(&lf->retry);
+    kfree(lf);
+}
+
+static const struct file_ops log_ops = {
+    .read = log_read, .write = log_write, .poll = log_poll, .stat = log_stat, .release = log_release,
+};
+
+static struct file *log_open(void)
+{
+    struct log_file *lf = kzalloc(sizeof(*lf));
+    if (!lf)
+        return NULL;
+    lf->file = file_new(&log_ops, O_RDWR, lf);
+    if (!lf->file)
+        kfree(lf);
+    return lf->file;
+}
+
+int node_io_open(struct node *n)
+{
+    if (n->id == 0 && !console)
+        console = tty_new(console_out, NULL);
+    for (int fd = 0; fd < 3; fd++) {
+        struct file *f = n->id == 0 ? (console ? tty_open(console, O_RDWR) : NULL) : log_open();
+        if (!f)
+            return -ENOMEM;
+        fd_install(n, f, fd, false);
+    }
+    return 0;
+}
