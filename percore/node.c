@@ -277,6 +277,7 @@ void node_exited(struct node *n)
         snprintf(c->last_fault, sizeof(c->last_fault), "exit:%d", n->exit_status);
     }
     c->node_state = NODE_DEAD;
+    c->node_pages = 0;
     c->node = NULL;
     write_cr3(kernel_cr3); /* off the node's page tables before freeing them */
     bool power_off = c->id == 0 && !n->crashed;

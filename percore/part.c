@@ -1,44 +1,58 @@
-/* Partition planning: binary search for the largest even size that a
- * first-fit placement, in core order, can give to every unfixed core. */
+/* Partition planning: the largest even size, tried from the top, that a
+ * first-fit placement in core order can give to every unfixed core. */
 #include "part.h"
 
 #include <stddef.h>
 
 #include "uapi.h"
 
+#define RANGES_MAX 256 /* usable ranges looked at; the E820 map is smaller */
+
 static uint64_t align_up(uint64_t x) { return (x + PART_ALIGN - 1) & ~(PART_ALIGN - 1); }
 static uint64_t align_down(uint64_t x) { return x & ~(PART_ALIGN - 1); }
 
-/* First fit in core order; 0 when every partition found a place. */
+/* The aligned part of each usable range; a range at the very top of the
+ * address space, where aligning up would wrap, is left out. */
+static int free_list(const struct mem_range *usable, int nr, struct part *free)
+{
+    int nf = 0;
+    for (int r = 0; r < nr && r < RANGES_MAX; r++) {
+        if (usable[r].base > UINT64_MAX - PART_ALIGN)
+            continue;
+        uint64_t lo = align_up(usable[r].base), hi = align_down(usable[r].end);
+        if (lo < hi)
+            free[nf++] = (struct part){lo, hi};
+    }
+    return nf;
+}
+
+/* Places the partitions in core order, each at the lowest free place that
+ * holds it (carved from the front of a free range, so ranges never split).
+ * 0 when every partition found a place. */
 static int place(const struct mem_range *usable, int nr, int n, const uint64_t *fixed, uint64_t even,
                  struct part *out)
 {
-    int r = 0;
-    uint64_t at = 0;
+    struct part free[RANGES_MAX];
+    int nf = free_list(usable, nr, free);
     for (int i = 0; i < n; i++) {
         uint64_t size = fixed && fixed[i] ? fixed[i] : even;
-        for (;; r++) {
-            if (r == nr)
-                return -ENOMEM;
-            uint64_t lo = align_up(usable[r].base), hi = align_down(usable[r].end);
-            if (at < lo)
-                at = lo;
-            if (at < hi && hi - at >= size)
-                break;
-        }
-        out[i].base = at;
-        out[i].end = at + size;
-        at += size;
+        int f = 0;
+        while (f < nf && free[f].end - free[f].base < size)
+            f++;
+        if (f == nf)
+            return -ENOMEM;
+        out[i] = (struct part){free[f].base, free[f].base + size};
+        free[f].base += size;
     }
     return 0;
 }
 
 static uint64_t total(const struct mem_range *usable, int nr)
 {
+    struct part free[RANGES_MAX];
     uint64_t t = 0;
-    for (int i = 0; i < nr; i++)
-        if (align_down(usable[i].end) > align_up(usable[i].base))
-            t += align_down(usable[i].end) - align_up(usable[i].base);
+    for (int f = 0, nf = free_list(usable, nr, free); f < nf; f++)
+        t += free[f].end - free[f].base;
     return t;
 }
 
@@ -48,33 +62,29 @@ int part_plan(const struct mem_range *usable, int nr, int n, const uint64_t *fix
     if (n < 1 || n > PART_MAX)
         return -EINVAL;
     int nfree = 0;
-    uint64_t fixed_sum = 0;
+    uint64_t fixed_sum = 0, avail = total(usable, nr);
+    for (int i = 0; i < n; i++)
+        if (fixed && fixed[i] && (fixed[i] % PART_ALIGN || fixed[i] < min))
+            return -EINVAL;
     for (int i = 0; i < n; i++) {
-        if (fixed && fixed[i]) {
-            if (fixed[i] % PART_ALIGN || fixed[i] < min)
-                return -EINVAL;
-            fixed_sum += fixed[i];
-        } else {
+        if (!fixed || !fixed[i])
             nfree++;
-        }
+        else if (fixed[i] > avail - fixed_sum)
+            return -ENOMEM;
+        else
+            fixed_sum += fixed[i];
     }
-    uint64_t avail = total(usable, nr);
-    if (fixed_sum > avail)
-        return -ENOMEM;
     if (nfree == 0)
         return place(usable, nr, n, fixed, 0, out);
-    /* The largest even size in [min, hi] that places: the answer is monotone. */
-    uint64_t lo = align_up(min ? min : PART_ALIGN), hi = align_down((avail - fixed_sum) / nfree);
-    if (hi < lo || place(usable, nr, n, fixed, lo, out) != 0)
+    if (min > avail)
         return -ENOMEM;
-    while (lo < hi) {
-        uint64_t mid = align_down(lo + (hi - lo) / 2 + PART_ALIGN);
-        if (place(usable, nr, n, fixed, mid, out) == 0)
-            lo = mid;
-        else
-            hi = mid - PART_ALIGN;
-    }
-    return place(usable, nr, n, fixed, lo, out);
+    /* Largest even size first, down by 2 MiB: first-fit placement is not
+     * monotone in the size, so no binary search. A few thousand tries at most. */
+    uint64_t lo = align_up(min ? min : PART_ALIGN);
+    for (uint64_t size = align_down((avail - fixed_sum) / nfree); size >= lo && size > 0; size -= PART_ALIGN)
+        if (place(usable, nr, n, fixed, size, out) == 0)
+            return 0;
+    return -ENOMEM;
 }
 
 int part_max_count(const struct mem_range *usable, int nr, uint64_t min)

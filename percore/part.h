@@ -5,7 +5,8 @@
  * Invariants of a plan: partitions are disjoint, each lies inside one usable
  * range, each base and size is a multiple of PART_ALIGN, partition i of a
  * core with a fixed size has exactly that size, and every other partition
- * has the same size, the largest for which all of them fit. */
+ * has the same size: the largest for which first-fit placement in core
+ * order (each partition at the lowest free place that holds it) succeeds. */
 #ifndef HYDROS_PART_H
 #define HYDROS_PART_H
 #include <stdint.h>

@@ -434,8 +434,10 @@ static int device_check(const struct vfs_device *d)
     char *p;
     int err;
 
-    if (!d->ops || (d->mode & ~(uint32_t)07777) != S_IFCHR || strnlen(d->path, CPIO_PATH_MAX) >= CPIO_PATH_MAX)
+    if (!d->ops || (d->mode & ~(uint32_t)07777) != S_IFCHR)
         return -EINVAL;
+    if (strnlen(d->path, CPIO_PATH_MAX) >= CPIO_PATH_MAX)
+        return -EINVAL; /* cpio_lookup would not find it */
     err = normalize_alloc(d->path, &p, NULL);
     if (err)
         return err == -ENOMEM ? err : -EINVAL;

@@ -62,20 +62,21 @@ struct vfs_device {
 /* A name space: the archive (cpio newc, read-only) as "/", an empty tmpfs
  * at "/tmp", /dev/null, and the caller's devices: a table ending with a NULL
  * path, or NULL for none. A device hides an archive entry of its path. The
- * directories above a device path (/dev/hydros) exist implicitly, are
- * listed by getdents, and are read-only, like the archive. stat of the
- * table's entry k gives its mode, st_rdev (5 << 8) | (k + 1) (so a
- * /dev/console first is Linux's 5:1) and the inode number of its entry,
- * the one getdents lists. open checks flags as for any read-only file but
- * allows writing, then calls file_new(ops, flags, priv); unlink, rename and
- * rmdir of a device are -EROFS.
- * The table must outlive the vfs and every file opened in it (the archive's
- * directory files keep its path strings): a static table does.
+ * directories above a device path (/dev/hydros) exist implicitly, are listed
+ * by getdents, and are read-only, like the archive. stat of the table's
+ * entry k gives its mode, st_rdev (5 << 8) | (k + 1) (a /dev/console first
+ * is Linux's 5:1) and the inode number getdents lists for it. open of a
+ * device: -EEXIST with O_CREAT|O_EXCL, -ENOTDIR with O_DIRECTORY, O_TRUNC
+ * ignored, then file_new(ops, flags, priv). Creating, removing or renaming
+ * names among the devices is -EROFS (-EEXIST, -ENOTDIR where Linux says so).
+ * vfs_new copies the table, but its paths (the archive's directory files
+ * list them), ops and privs must outlive the vfs and every file opened in
+ * it: static ones do.
  * NULL with *err set: -EINVAL when the archive is malformed or the table is
  * bad (more than VFS_DEVICES_MAX entries; no ops; a mode not S_IFCHR; a path
- * not absolute and normalized, "/", /dev, /dev/null, /tmp or under it, under
- * another device, twice, or one that is a directory or under a file of the
- * archive), -ENOMEM when memory runs out. */
+ * not absolute and normalized, too long, "/", /dev, /dev/null, /tmp or under
+ * it, twice, under another device, or one that is a directory or under a
+ * file of the archive), -ENOMEM when memory runs out. */
 struct vfs;
 struct vfs *vfs_new(const void *archive, uint64_t archive_len, const struct vfs_device *devices, int *err);
 void vfs_free(struct vfs *v); /* the node is gone; open files keep what they need alive */

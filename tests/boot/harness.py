@@ -39,7 +39,8 @@ def variant_archive(name, overlay):
             shutil.copy(data, dest)
     archive = os.path.join(BUILD, "test-images", name + ".cpio")
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkcpio.py"),
-                    os.path.join(BUILD, "rootfs"), os.path.join(ROOT, "rootfs"), out_dir, archive],
+                    os.path.join(BUILD, "rootfs"), os.path.join(BUILD, "erlang_os"),
+                    os.path.join(ROOT, "rootfs"), out_dir, archive],
                    check=True)
     return archive
 

@@ -15,12 +15,12 @@ BOOT_TIMEOUT = 60
 BANNER = r"^Eshell V13\.1\.5  \(abort with \^G\)\n"
 # The node says which core it has, then the kernel that every node is up;
 # those lines may come before or after the first prompt: wait for all three.
-BOOTED = r"^hydros: all 1 nodes up, \d+ ms after the first started\n"
+BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
 
 
 class Shell:
-    def __init__(self, name, image=IMAGE):
-        self.boot = Boot("qemu", smp=1, image=image, name=name)
+    def __init__(self, name, image=IMAGE, smp=1):
+        self.boot = Boot("qemu", smp=smp, image=image, name=name)
         self.prompt = 0
 
     # ---- starting and stopping

@@ -3,7 +3,7 @@
 %% and the hooks a node has into the kernel (ready, and poke for the
 %% isolation tests). Every node runs boot/0 at start (-eval in its args).
 -module(hydros).
--export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, poke/1]).
+-export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -57,6 +57,13 @@ nodes() ->
 
 ready() ->
     file:write_file("/dev/hydros/ready", <<"up">>).
+
+%% Waits until no node is still booting.
+wait_up() ->
+    case [C || #{core := C, state := booting} <- status()] of
+        [] -> ok;
+        _ -> timer:sleep(100), wait_up()
+    end.
 
 %% Makes this node store to an address from user mode (kernel command line
 %% debug_poke only): an integer, {partition, Core} (that partition through

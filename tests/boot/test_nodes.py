@@ -1,0 +1,57 @@
+"""One node per core: QEMU with 1, 2, 4 and 8 CPUs and Bochs with 2 bring up
+every node, each in its own partition, and each node reports its own core
+and partition bounds (through the log ring for the non-console nodes),
+which must be the ones the kernel gave it."""
+import re
+import unittest
+
+from harness import Boot
+
+TIMEOUT = 240
+
+
+def check_nodes(test, b, n):
+    parts = {}
+    for k in range(n):
+        m = b.expect(r"^partition c%d: ([0-9a-f]{16})-([0-9a-f]{16}) (\d+) MiB$" % k, TIMEOUT)
+        parts[k] = (int(m.group(1), 16), int(m.group(2), 16) + 1)
+    up = b.expect(r"^hydros: all %d nodes up, (\d+) ms after the first started$" % n, TIMEOUT)
+    print("  %s: all %d nodes up %.2f s after start (%s ms after the first node started)"
+          % (b.name, n, b.elapsed(), up.group(1)), flush=True)
+    for k in range(n):
+        prefix = r"\[c%d\] " % k if k else ""
+        m = b.expect(r"^%sc%d: core %d up, partition 16#([0-9a-f]+)-16#([0-9a-f]+) \((\d+) MiB\)$"
+                     % (prefix, k, k), TIMEOUT)
+        base, end = int(m.group(1), 16), int(m.group(2), 16)
+        test.assertEqual((base, end), parts[k], "node %d reports another partition" % k)
+    spans = sorted(parts.values())
+    for (b0, e0), (b1, _) in zip(spans, spans[1:]):
+        test.assertLessEqual(e0, b1, "partitions overlap")
+    sizes = {e - b for b, e in spans}
+    test.assertEqual(len(sizes), 1, "partitions are not split evenly: %s" % sizes)
+    test.assertGreaterEqual(sizes.pop(), 64 << 20)
+
+
+class Nodes(unittest.TestCase):
+    def boot(self, n, emulator="qemu", mem="2G"):
+        with Boot(emulator, smp=n, mem=mem, name="%s-nodes%d" % (emulator, n)) as b:
+            check_nodes(self, b, n)
+
+    def test_qemu_1(self):
+        self.boot(1)
+
+    def test_qemu_2(self):
+        self.boot(2)
+
+    def test_qemu_4(self):
+        self.boot(4)
+
+    def test_qemu_8(self):
+        self.boot(8)
+
+    def test_bochs_2(self):
+        self.boot(2, emulator="bochs", mem="1G")
+
+
+if __name__ == "__main__":
+    unittest.main()
