@@ -130,8 +130,8 @@ uint64_t mm_phys_top(void)
 
 /* ---- partitions */
 
-#define KERNEL_POOL (64ull << 20)          /* heap, page tables of the kernel, stacks */
-#define KERNEL_POOL_PER_CORE (16ull << 20) /* each node's threads and kernel objects */
+#define KERNEL_POOL (32ull << 20)          /* heap, page tables of the kernel, stacks */
+#define KERNEL_POOL_PER_CORE (8ull << 20)  /* each node's threads and kernel objects */
 #define PART_MIN ((uint64_t)64 << 20)      /* below this ERTS does not boot */
 
 static struct part parts[MAX_CORES];
@@ -189,7 +189,8 @@ int mm_partition(int ncores)
     if (err) {
         n = part_max_count(ranges, nr, PART_MIN);
         kprintf("memory: %d cores need %lu MiB each, only %d such partitions fit: "
-                "cores %d to %d get no node\n", ncores, PART_MIN >> 20, n, n, ncores - 1);
+                "core%s %d%s%.0d get%s no node\n", ncores, PART_MIN >> 20, n, ncores - n > 1 ? "s" : "", n,
+                ncores - n > 1 ? " to " : "", ncores - n > 1 ? ncores - 1 : 0, ncores - n > 1 ? "" : "s");
         if (n == 0 || part_plan(ranges, nr, n, NULL, PART_MIN, parts) != 0)
             return 0;
     }
