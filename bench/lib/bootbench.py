@@ -15,9 +15,15 @@ import harness  # noqa: E402
 BENCH = os.path.join(ROOT, "build", "bench")
 NODE_ARGS = os.path.join(ROOT, "rootfs", "etc", "hydros", "console.args")
 INIT_SRC = os.path.join(ROOT, "bench", "lib", "linux_init.c")
-# The same machine for both systems; each adds only how it gets its code in.
-QEMU = ["qemu-system-x86_64", "-machine", "pc", "-cpu", "max", "-smp", "1", "-m", "2G",
-        "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"]
+
+
+def qemu(smp=1):
+    """The same machine for both systems (and for every node count); each
+    system adds only how it gets its code in."""
+    return ["qemu-system-x86_64", "-machine", "pc", "-cpu", "max", "-smp", str(smp), "-m", "2G",
+            "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"]
+
+
 LINUX_APPEND = "console=ttyS0 quiet panic=-1"
 READY_EVAL = "erlang:display(ready), halt()."
 
@@ -87,8 +93,8 @@ class TimedBoot(harness.Boot):
     """A harness.Boot on `argv` (QEMU with its disk or kernel options) that
     keeps, for each chunk of console output, the time it arrived."""
 
-    def __init__(self, argv, name):
-        super().__init__(smp=1, name=name)
+    def __init__(self, argv, name, smp=1):
+        super().__init__(smp=smp, name=name)
         self.argv, self.arrivals = argv, []
 
     def _start_qemu(self):
@@ -112,9 +118,23 @@ class TimedBoot(harness.Boot):
             return next(t for end, t in self.arrivals if end >= m.end())
 
 
-def hydros_boot(image, name):
-    return TimedBoot(QEMU + ["-drive", "file=%s,format=raw,if=virtio,snapshot=on" % image], name)
+def hydros_boot(image, name, smp=1):
+    return TimedBoot(qemu(smp) + ["-drive", "file=%s,format=raw,if=virtio,snapshot=on" % image],
+                     name, smp)
 
 
 def linux_boot(kernel, initrd, name):
-    return TimedBoot(QEMU + ["-kernel", kernel, "-initrd", initrd, "-append", LINUX_APPEND], name)
+    return TimedBoot(qemu() + ["-kernel", kernel, "-initrd", initrd, "-append", LINUX_APPEND], name)
+
+
+def other_qemus():
+    """How many qemu-system processes are running now (other people's
+    boots on this shared machine disturb the timings)."""
+    n = 0
+    for pid in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/comm" % pid) as f:
+                n += f.read().startswith("qemu-system")
+        except (OSError, ValueError):
+            pass
+    return n
