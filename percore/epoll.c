@@ -206,16 +206,6 @@ static uint32_t epoll_poll(struct file *epf)
     return ready ? POLLIN : 0;
 }
 
-static int epoll_stat(struct file *f, struct linux_stat *st)
-{
-    (void)f;
-    memset(st, 0, sizeof(*st));
-    st->st_mode = 0600; /* an anonymous inode, like Linux's */
-    st->st_nlink = 1;
-    st->st_blksize = 4096;
-    return 0;
-}
-
 static void epoll_release(struct file *epf)
 {
     struct epoll *ep = epf->priv;
@@ -226,7 +216,7 @@ static void epoll_release(struct file *epf)
 
 static const struct file_ops epoll_ops = {
     .poll = epoll_poll,
-    .stat = epoll_stat,
+    .stat = file_anon_stat,
     .release = epoll_release,
 };
 

@@ -120,16 +120,6 @@ static uint32_t timerfd_poll(struct file *f)
     return t->ticks ? POLLIN : 0;
 }
 
-static int timerfd_stat(struct file *f, struct linux_stat *st)
-{
-    (void)f;
-    memset(st, 0, sizeof(*st));
-    st->st_mode = 0600; /* an anonymous inode, like Linux's */
-    st->st_nlink = 1;
-    st->st_blksize = 4096;
-    return 0;
-}
-
 static void timerfd_release(struct file *f)
 {
     struct timerfd *t = f->priv;
@@ -140,7 +130,7 @@ static void timerfd_release(struct file *f)
 static const struct file_ops timerfd_ops = {
     .read = timerfd_read,
     .poll = timerfd_poll,
-    .stat = timerfd_stat,
+    .stat = file_anon_stat,
     .release = timerfd_release,
 };
 

@@ -49,6 +49,17 @@ struct file *file_get(struct file *f);
 void file_put(struct file *f);
 void file_changed(struct file *f); /* wakes f->wq and the poll waiters */
 
+/* The stat op of files with no name (epoll, timerfd): an anonymous inode, like Linux's. */
+static inline int file_anon_stat(struct file *f, struct linux_stat *st)
+{
+    (void)f;
+    __builtin_memset(st, 0, sizeof(*st));
+    st->st_mode = 0600;
+    st->st_nlink = 1;
+    st->st_blksize = 4096;
+    return 0;
+}
+
 /* A device file provided by the caller: every open of path gets a new
  * struct file with these ops and priv. */
 struct vfs_device {
