@@ -125,6 +125,7 @@ uint64_t mm_phys_top(void);           /* end of the highest RAM range */
 struct pmm;
 int mm_partition(int ncores); /* boot core: one partition a core; returns how many got one */
 struct pmm *mm_partition_of(int core, uint64_t *base, uint64_t *end); /* NULL: no partition */
+uint64_t mm_channel_region(uint64_t *size); /* physical base of the N x N ring region */
 
 /* ---- paging.c: the kernel's own page tables. */
 extern uint64_t kernel_cr3;

@@ -134,9 +134,12 @@ uint64_t mm_phys_top(void)
 #define KERNEL_POOL_PER_CORE (8ull << 20)  /* each node's threads and kernel objects */
 #define PART_MIN ((uint64_t)64 << 20)      /* below this ERTS does not boot */
 
+#define CHAN_RING_BYTES ((uint64_t)64 << 10) /* one ring of the N x N matrix (msgchan, next) */
+
 static struct part parts[MAX_CORES];
 static struct pmm part_pmm[MAX_CORES];
 static int nparts;
+static uint64_t chan_region, chan_region_size;
 
 /* The usable ranges above the kernel's pool, which stays at the bottom. */
 static int above_pool(uint64_t pool, struct mem_range *out)
@@ -173,9 +176,26 @@ static uint64_t fixed_size(int core)
     }
 }
 
+/* The shared channel region: N x N rings, in the kernel pool, zeroed.
+ * What lives in it, and who may write which page, comes with msgchan. */
+static void reserve_channels(int ncores)
+{
+    chan_region_size = (uint64_t)ncores * ncores * CHAN_RING_BYTES;
+    chan_region = page_alloc(chan_region_size / PAGE_SIZE);
+    kprintf("channels: %d x %d rings of %lu KiB at %016lx (%lu KiB)\n", ncores, ncores,
+            CHAN_RING_BYTES >> 10, chan_region, chan_region_size >> 10);
+}
+
+uint64_t mm_channel_region(uint64_t *size)
+{
+    *size = chan_region_size;
+    return chan_region;
+}
+
 int mm_partition(int ncores)
 {
     static struct mem_range ranges[MAX_RANGES];
+    reserve_channels(ncores);
     uint64_t fixed[MAX_CORES];
     int nr = above_pool(KERNEL_POOL + ncores * KERNEL_POOL_PER_CORE, ranges);
     for (int i = 0; i < ncores; i++)
