@@ -79,7 +79,6 @@ void core_online(struct core *c)
 
 _Noreturn void core_idle(void)
 {
-    maybe_crash(this_core());
     for (;;) {
         console_poll(); /* the console core prints the others' logs even with no node of its own */
         sti_hlt();
@@ -94,6 +93,7 @@ static uint64_t archive_len;
 
 _Noreturn void core_run_node(void)
 {
+    maybe_crash(this_core());
     while (!nodes_go)
         sti_hlt();
     if (node_start(archive, archive_len) == 0)
