@@ -108,7 +108,7 @@
 #define MSGCHAN_RING_MAX (1u << 28)
 #define MSGCHAN_HDR_BYTES 24u
 #define MSGCHAN_MAX_MSG(ring_bytes) ((ring_bytes) / 2 - MSGCHAN_HDR_BYTES)
-#define MSGCHAN_MAGIC 0x314e414843475342ull /* "BSGCHAN1" */
+#define MSGCHAN_MAGIC 0x314e41484347534dull /* "MSGCHAN1" */
 #define MSGCHAN_VERSION 1u
 
 /* ---- shared memory: the structures behind the offsets ---- */
@@ -246,8 +246,8 @@ bool msgchan_tx_ready(const struct msgchan_tx *tx, uint32_t len);
 bool msgchan_rx_ready(const struct msgchan_rx *rx);
 
 /* Before blocking: announce, fence, re-check. True: block until the doorbell
- * (the peer will be told to ring); false: ready again, don't block. Either
- * way call the matching _awake afterwards (it withdraws the announcement). */
+ * (the peer will be told to ring), then call the matching _awake, which
+ * withdraws the announcement; false: ready again, nothing announced. */
 bool msgchan_rx_prepare_sleep(struct msgchan_rx *rx);
 void msgchan_rx_awake(struct msgchan_rx *rx);
 bool msgchan_tx_prepare_wait(struct msgchan_tx *tx, uint32_t len);

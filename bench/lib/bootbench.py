@@ -4,6 +4,7 @@ start, the only clock that means anything under TCG)."""
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -58,11 +59,22 @@ def ready_args():
     return argv + ["-noshell", "-eval", READY_EVAL]
 
 
-def hydros_images():
-    """({variant: disk image}, {variant: its boot archive}): the image `make`
-    built, and one whose node boots with -eval."""
+def image_copy():
+    """A copy of the image `make` built, taken once, so that a rebuild while
+    the bench runs (the working tree is shared) neither switches kernels
+    between boots nor is read half written."""
+    os.makedirs(BENCH, exist_ok=True)
+    out = os.path.join(BENCH, "hydros.img")
+    shutil.copyfile(harness.IMAGE, out + ".new")
+    os.replace(out + ".new", out)
+    return out
+
+
+def hydros_images(image):
+    """({variant: disk image}, {variant: its boot archive}): image (the one
+    `make` built, copied), and one whose node boots with -eval."""
     archive = harness.variant_archive("bench-ready", {"etc/hydros/console.args": harness.node_args(*ready_args())})
-    return {"prompt": harness.IMAGE,
+    return {"prompt": image,
             "ready": harness.variant_image("bench-ready", archive=archive)}, \
            {"prompt": os.path.join(harness.BUILD, "archive.cpio"), "ready": archive}
 

@@ -46,7 +46,7 @@ class Shell:
         return False
 
     # ---- typing expressions
-    def timed_eval(self, expr, timeout=10):
+    def timed_eval(self, expr, timeout=30):
         """Types `expr` (one line ending in '.') and returns (reply, seconds):
         the reply lines without the last newline, and the host's time from
         typing to the next prompt."""
@@ -63,7 +63,7 @@ class Shell:
         out = m.group("out")
         return (out[:-1] if out.endswith("\n") else out), seconds
 
-    def eval(self, expr, timeout=10):
+    def eval(self, expr, timeout=30):
         """The reply to `expr`, e.g. eval("1+2.") == "3"."""
         return self.timed_eval(expr, timeout)[0]
 
