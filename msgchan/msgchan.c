@@ -496,9 +496,13 @@ static int rx_corrupt(struct msgchan_rx *rx)
     return -MSGCHAN_EBADMSG;
 }
 
+/* Closed by the consumer (for its epoch) or, unless the consumer's own reset
+ * is still unanswered (that session is over), by the producer. */
 static bool rx_closed(const struct msgchan_rx *rx, uint64_t ep)
 {
-    return LD(&rx->c->closed) == MSGCHAN_CLOSED(LD(&rx->c->epoch)) ||
+    if (LD(&rx->c->closed) == MSGCHAN_CLOSED(LD(&rx->c->epoch)))
+        return true;
+    return (uint32_t)(ep >> 32) == LD(&rx->c->gen) &&
            LD(&rx->p->closed) == MSGCHAN_CLOSED((uint32_t)ep);
 }
 

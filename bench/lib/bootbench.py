@@ -4,10 +4,12 @@ start, the only clock that means anything under TCG)."""
 import glob
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import threading
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
@@ -140,8 +142,7 @@ def linux_boot(kernel, initrd, name):
 
 
 def other_qemus():
-    """How many qemu-system processes are running now (other people's
-    boots on this shared machine disturb the timings)."""
+    """How many qemu-system processes are running now."""
     n = 0
     for pid in os.listdir("/proc"):
         try:
@@ -150,3 +151,33 @@ def other_qemus():
         except (OSError, ValueError):
             pass
     return n
+
+
+class OtherLoad:
+    """Around one boot: how many host cores the rest of the machine kept
+    busy meanwhile, on average (all busy CPU time in /proc/stat, less this
+    process's and its waited-for children's, over the wall time). On a
+    shared 2-core machine it tells a quiet boot from a disturbed one."""
+
+    def __enter__(self):
+        self.start = (time.monotonic(), host_busy(), own_cpu())
+        return self
+
+    def __exit__(self, *exc):
+        t0, busy0, own0 = self.start
+        wall = time.monotonic() - t0
+        self.cores = max(0.0, (host_busy() - busy0) - (own_cpu() - own0)) / wall if wall else 0.0
+        return False
+
+
+def host_busy():
+    """CPU seconds all host cores have spent busy since boot."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu():
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime

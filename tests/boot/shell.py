@@ -21,6 +21,7 @@ BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
 class Shell:
     def __init__(self, name, image=IMAGE, smp=1):
         self.boot = Boot("qemu", smp=smp, image=image, name=name)
+        self.smp = smp
         self.prompt = 0
 
     # ---- starting and stopping
@@ -29,6 +30,11 @@ class Shell:
         try:
             self.boot.expect(BANNER + r"(?:.*\n)*?1> ", BOOT_TIMEOUT)
             self.boot.expect(BOOTED, BOOT_TIMEOUT)
+            # Other cores' lines reach the console whenever core 0 drains their
+            # log rings: wait for every node's boot line before typing, so that
+            # none lands between a typed expression and its echo.
+            for k in range(1, self.smp):
+                self.boot.expect(r"^\[c%d\] c%d: core %d up" % (k, k, k), BOOT_TIMEOUT)
         except BaseException:
             self.stop()
             raise
@@ -53,7 +59,8 @@ class Shell:
         mark = self.boot.mark()
         t0 = time.monotonic()
         self.boot.send(expr + "\n")
-        m = self.boot.expect(r"\A%s\n(?P<out>(?:.*\n)*?)(?P<n>\d+)> " % re.escape(expr),
+        # \n?: the end of a line whose text an earlier expect already matched
+        m = self.boot.expect(r"\A\n?%s\n(?P<out>(?:.*\n)*?)(?P<n>\d+)> " % re.escape(expr),
                              timeout, after=mark)
         seconds = time.monotonic() - t0
         if int(m.group("n")) != self.prompt + 1:

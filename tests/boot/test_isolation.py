@@ -56,6 +56,8 @@ class Isolation(unittest.TestCase):
             b.expect(dump(4, 0x6, 0x1000), 120)
             for core in (1, 3, 4):
                 b.expect(r"^node %d: crashed \(status 139\); core %d keeps running$" % (core, core), 30)
+            for core in (1, 3, 4):  # printed a second later: let them pass before typing
+                b.expect(r"^core %d: kernel alive after the node's crash" % core, 30)
             first = table(sh)
             sh.eval("timer:sleep(1000).")
             second = table(sh)
