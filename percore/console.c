@@ -1,6 +1,7 @@
 /* The serial console on COM1 (16550, 115200 8N1, polled). kprintf formats
  * into a buffer first and writes it under one lock, so lines from different
- * cores never interleave. Exception handlers use it too, so the lock is
+ * cores never interleave, and starts on a fresh line when the console node
+ * left one open (its shell prompt). Exception handlers use it too, so the lock is
  * taken with interrupts off. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #define LSR_THR_EMPTY 0x20
 
 static struct spinlock console_lock = SPINLOCK_INIT;
+static bool node_mid_line; /* the node's output left a line open (a prompt); under console_lock */
 
 void console_init(void)
 {
@@ -44,6 +46,8 @@ void console_write(const char *s, uint64_t n)
     spin_lock(&console_lock);
     for (uint64_t i = 0; i < n; i++)
         serial_putc(s[i]);
+    if (n)
+        node_mid_line = s[n - 1] != '\n';
     spin_unlock(&console_lock);
     if (flags & RFLAGS_IF)
         sti();
@@ -76,6 +80,11 @@ void kprintf(const char *fmt, ...)
     uint64_t flags = read_rflags();
     cli();
     spin_lock(&console_lock);
+    if (node_mid_line) { /* a kernel line starts a line of its own, as printk does */
+        serial_putc('\r');
+        serial_putc('\n');
+        node_mid_line = false;
+    }
     for (int i = 0; i < n; i++) {
         if (buf[i] == '\n')
             serial_putc('\r');

@@ -164,7 +164,8 @@ static int split_lines(char *text, uint64_t len, const char **vec, int max)
 /* The node's command line: /etc/hydros/cN.args if there is one, else
  * console.args for the console node (core 0) and node.args for the others.
  * One argument a line, the first the program's path; the kernel adds
- * "-hydros core N" at the end (init:get_argument(hydros) reads it). */
+ * "-sname cN@hydros -hydros core N" at the end (the node's name, and
+ * init:get_argument(hydros) for its core). */
 static int read_args(struct node *n, char **text, const char **argv)
 {
     char path[40];
@@ -176,10 +177,13 @@ static int read_args(struct node *n, char **text, const char **argv)
                         (void **)text, &len);
     if (err)
         return err;
-    int argc = split_lines(*text, len, argv, MAX_ARGS - 3);
+    int argc = split_lines(*text, len, argv, MAX_ARGS - 5);
     if (argc == 0)
         return -ENOEXEC;
     snprintf(n->core_arg, sizeof(n->core_arg), "%d", n->id);
+    snprintf(n->name_arg, sizeof(n->name_arg), "c%d@hydros", n->id);
+    argv[argc++] = "-sname";
+    argv[argc++] = n->name_arg;
     argv[argc++] = "-hydros";
     argv[argc++] = "core";
     argv[argc++] = n->core_arg;

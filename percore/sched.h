@@ -64,7 +64,8 @@ struct node {
     struct vm vm;
     struct vfs *vfs;
     char cwd[256];
-    char core_arg[8]; /* "N" of the "-hydros core N" it was given */
+    char core_arg[8];  /* "N" of the "-hydros core N" it was given */
+    char name_arg[16]; /* "cN@hydros" of its "-sname" */
     struct file *fds[MAX_FDS];
     uint8_t cloexec[MAX_FDS];
     struct thread *threads;

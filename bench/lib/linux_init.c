@@ -1,5 +1,5 @@
 /* /init of the Linux initramfs that bench/boot compares HydrOS with: it
- * starts the node exactly as a HydrOS core does (argv from
+ * starts the node exactly as HydrOS's core 0 does (argv from
  * /etc/hydros/console.args, environment from /etc/hydros/node.env, one item a
  * line, empty lines skipped, the first argument the program's path), after
  * the few things Linux leaves to PID 1. Built with musl-gcc -static. */

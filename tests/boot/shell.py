@@ -13,6 +13,7 @@ from harness import IMAGE, Boot
 
 BOOT_TIMEOUT = 60
 BANNER = r"^Eshell V13\.1\.5  \(abort with \^G\)\n"
+PROMPT = r"(?:\(c\d+@hydros\))?(?P<n>\d+)> "  # the node is named: (c0@hydros)1>
 # The node says which core it has, then the kernel that every node is up;
 # those lines may come before or after the first prompt: wait for all three.
 BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
@@ -28,13 +29,13 @@ class Shell:
     def start(self):
         self.boot.__enter__()
         try:
-            self.boot.expect(BANNER + r"(?:.*\n)*?1> ", BOOT_TIMEOUT)
+            self.boot.expect(BANNER + r"(?:.*\n)*?" + PROMPT, BOOT_TIMEOUT)
             self.boot.expect(BOOTED, BOOT_TIMEOUT)
             # Other cores' lines reach the console whenever core 0 drains their
             # log rings: wait for every node's boot line before typing, so that
             # none lands between a typed expression and its echo.
             for k in range(1, self.smp):
-                self.boot.expect(r"^\[c%d\] c%d: core %d up" % (k, k, k), BOOT_TIMEOUT)
+                self.boot.expect(r"^\[c%d\] c%d: c%d@hydros on core %d up" % (k, k, k, k), BOOT_TIMEOUT)
         except BaseException:
             self.stop()
             raise
@@ -59,8 +60,9 @@ class Shell:
         mark = self.boot.mark()
         t0 = time.monotonic()
         self.boot.send(expr + "\n")
-        # \n?: the end of a line whose text an earlier expect already matched
-        m = self.boot.expect(r"\A\n?%s\n(?P<out>(?:.*\n)*?)(?P<n>\d+)> " % re.escape(expr),
+        # Before the echo: the rest of a line an earlier expect matched part
+        # of, or whole lines other cores' kernels printed meanwhile.
+        m = self.boot.expect(r"\A(?:.*\n)*?%s\n(?P<out>(?:.*\n)*?)%s" % (re.escape(expr), PROMPT),
                              timeout, after=mark)
         seconds = time.monotonic() - t0
         if int(m.group("n")) != self.prompt + 1:

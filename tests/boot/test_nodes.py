@@ -20,8 +20,8 @@ def check_nodes(test, b, n):
           % (b.name, n, b.elapsed(), up.group(1)), flush=True)
     for k in range(n):
         prefix = r"\[c%d\] " % k if k else ""
-        m = b.expect(r"^%sc%d: core %d up, partition 16#([0-9a-f]+)-16#([0-9a-f]+) \((\d+) MiB\)$"
-                     % (prefix, k, k), TIMEOUT)
+        m = b.expect(r"^%sc%d: c%d@hydros on core %d up, partition 16#([0-9a-f]+)-16#([0-9a-f]+) \((\d+) MiB\)$"
+                     % (prefix, k, k, k), TIMEOUT)
         base, end = int(m.group(1), 16), int(m.group(2), 16)
         test.assertEqual((base, end), parts[k], "node %d reports another partition" % k)
     spans = sorted(parts.values())

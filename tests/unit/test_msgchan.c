@@ -464,6 +464,8 @@ static void test_producer_reset(void **state)
     assert_true(msgchan_rx_prepare_sleep(&f->rx));
     msgchan_tx_reset(&f->tx);
     assert_true(msgchan_tx_doorbell(&f->tx));
+    assert_true(msgchan_rx_ready(&f->rx)); /* empty, but there is a reset to follow */
+    assert_false(msgchan_rx_prepare_sleep(&f->rx));
     msgchan_rx_awake(&f->rx);
     assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), -MSGCHAN_ECONNRESET);
     struct msgchan_stats st;
@@ -502,6 +504,15 @@ static void test_consumer_reset(void **state)
     assert_int_equal(msgchan_send(&f->tx, "y", 1), -MSGCHAN_ECONNRESET);
     assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), -MSGCHAN_ECONNRESET);
     assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), -MSGCHAN_EAGAIN);
+    /* A reset while the producer waits for room owes it a doorbell. */
+    while (msgchan_send(&f->tx, buf, 40) == 0)
+        ;
+    assert_true(msgchan_tx_prepare_wait(&f->tx, 40));
+    msgchan_rx_reset(&f->rx);
+    assert_true(msgchan_rx_doorbell(&f->rx));
+    msgchan_tx_awake(&f->tx);
+    assert_int_equal(msgchan_send(&f->tx, "y", 1), -MSGCHAN_ECONNRESET);
+    assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), -MSGCHAN_ECONNRESET);
     /* Both restart at once: they still converge. */
     msgchan_rx_reset(&f->rx);
     msgchan_tx_reset(&f->tx);
@@ -698,11 +709,15 @@ static void test_forged_headers(void **state)
     h = (void *)(f->data + (i % NSLOTS) * 64);
     h->zero = 1;
     expect_bad(f, n++);
-    /* Indices out of range: more than a ring ahead, or behind the consumer. */
-    i = (uint32_t)f->p->head;
-    f->p->head = (uint64_t)s << 32 | (i + NSLOTS + 1);
+    /* A good message, but the producer index more than a ring ahead, or
+     * behind the consumer's. */
+    i = (uint32_t)f->p->head, s = (uint32_t)(f->p->head >> 32);
+    forge(f, i, 200, s, e, 4, 0);
+    f->p->head = (uint64_t)(s + 1) << 32 | (i + NSLOTS + 1);
     expect_bad(f, n++);
-    f->p->head = (uint64_t)s << 32 | ((uint32_t)f->p->head - 1);
+    i = (uint32_t)f->p->head, s = (uint32_t)(f->p->head >> 32);
+    forge(f, i, 200, s, e, 4, 0);
+    f->p->head = (uint64_t)(s + 1) << 32 | (i - 1);
     expect_bad(f, n++);
     /* A good header, then the right length of slots: accepted. */
     i = (uint32_t)f->p->head, s = (uint32_t)(f->p->head >> 32);

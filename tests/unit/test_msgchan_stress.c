@@ -37,6 +37,12 @@
 #ifndef RING
 #define RING 16384u
 #endif
+#ifndef JITTER
+#define JITTER 1024
+#endif
+#ifndef DUEL_ROUNDS
+#define DUEL_ROUNDS 200000ull
+#endif
 #define TIMEOUT_S 10
 #ifndef SPINS
 #define SPINS 1000 /* polls before announcing sleep */
@@ -324,6 +330,10 @@ static void *consumer_resets(void *arg)
             reset_seen = false;
             c->received++;
             if (c->received == next_reset && last < c->total * 8 / 10) {
+                if (last % 2) { /* let the producer fill the ring and wait: the reset must wake it */
+                    struct timespec ts = {0, 300000};
+                    nanosleep(&ts, NULL);
+                }
                 msgchan_rx_reset(&c->rx);
                 if (msgchan_rx_doorbell(&c->rx))
                     bell_ring(&c->to_prod);
@@ -456,11 +466,159 @@ static void test_stress_resets(void **state)
     ctx_fini(&c);
 }
 
+/* ---- the two Dekker pairs head to head ----
+ * Each round the two threads meet at a barrier, wait a random few cycles so
+ * that their critical windows overlap in every possible way, and then one
+ * announces (prepare_sleep / prepare_wait) while the other publishes (send /
+ * recv). If the announcer decided to block, the publisher must have been told
+ * to ring; otherwise that round was a lost wake-up. Without the fences this
+ * fails within a few thousand rounds on x86 (store-load reordering). */
+
+struct duel {
+    struct ctx c;
+    uint32_t arrive;
+    int blocked, rang; /* handed over across a barrier */
+    uint64_t rounds, lost, blocks;
+};
+
+/* Spins without yielding for a while, so both leave it nearly together. */
+static void duel_barrier(struct duel *d, uint32_t *mine)
+{
+    *mine += 2;
+    __atomic_fetch_add(&d->arrive, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; __atomic_load_n(&d->arrive, __ATOMIC_ACQUIRE) < *mine; i++)
+        if (i > 20000)
+            sched_yield();
+}
+
+/* A few hundred cycles at most, about the length of the paths raced. */
+static void duel_jitter(uint64_t r, uint64_t salt)
+{
+    for (volatile uint64_t i = mix(r ^ salt) % JITTER; i > 0; i--)
+        ;
+}
+
+/* Empty ring: the consumer announces sleep while the producer sends one. */
+static void *duel_sleeper(void *arg)
+{
+    struct duel *d = arg;
+    uint32_t mine = 0;
+    uint8_t buf[64];
+    for (uint64_t r = 0; r < d->rounds; r++) {
+        duel_barrier(d, &mine);
+        duel_jitter(r, 1);
+        bool blocked = msgchan_rx_prepare_sleep(&d->c.rx);
+        duel_barrier(d, &mine);
+        if (blocked && !d->rang)
+            d->lost++;
+        d->blocks += blocked;
+        if (blocked)
+            msgchan_rx_awake(&d->c.rx);
+        if (msgchan_recv(&d->c.rx, buf, sizeof(buf)) != 1)
+            d->lost += 1000000; /* cannot happen: count it loudly */
+        msgchan_rx_doorbell(&d->c.rx);
+        duel_barrier(d, &mine);
+    }
+    return NULL;
+}
+
+static void *duel_sender(void *arg)
+{
+    struct duel *d = arg;
+    uint32_t mine = 0;
+    for (uint64_t r = 0; r < d->rounds; r++) {
+        duel_barrier(d, &mine);
+        duel_jitter(r, 2);
+        if (msgchan_send(&d->c.tx, "x", 1) != 0)
+            d->lost += 1000000;
+        d->rang = msgchan_tx_doorbell(&d->c.tx);
+        duel_barrier(d, &mine);
+        duel_barrier(d, &mine);
+    }
+    return NULL;
+}
+
+/* Full ring: the producer announces a wait while the consumer frees a slot. */
+static void *duel_waiter(void *arg)
+{
+    struct duel *d = arg;
+    uint32_t mine = 0;
+    uint8_t buf[40] = {0};
+    for (uint64_t r = 0; r < d->rounds; r++) {
+        duel_barrier(d, &mine);
+        duel_jitter(r, 3);
+        bool blocked = msgchan_tx_prepare_wait(&d->c.tx, sizeof(buf));
+        duel_barrier(d, &mine);
+        if (blocked && !d->rang)
+            d->lost++;
+        d->blocks += blocked;
+        if (blocked)
+            msgchan_tx_awake(&d->c.tx);
+        if (msgchan_send(&d->c.tx, buf, sizeof(buf)) != 0) /* full again */
+            d->lost += 1000000;
+        msgchan_tx_doorbell(&d->c.tx);
+        duel_barrier(d, &mine);
+    }
+    return NULL;
+}
+
+static void *duel_freer(void *arg)
+{
+    struct duel *d = arg;
+    uint32_t mine = 0;
+    uint8_t buf[64];
+    for (uint64_t r = 0; r < d->rounds; r++) {
+        duel_barrier(d, &mine);
+        duel_jitter(r, 4);
+        if (msgchan_recv(&d->c.rx, buf, sizeof(buf)) != 40)
+            d->lost += 1000000;
+        d->rang = msgchan_rx_doorbell(&d->c.rx);
+        duel_barrier(d, &mine);
+        duel_barrier(d, &mine);
+    }
+    return NULL;
+}
+
+static void duel(void *(*announcer)(void *), void *(*publisher)(void *), bool full)
+{
+    static struct duel d;
+    memset(&d, 0, sizeof(d));
+    ctx_init(&d.c, 0, false);
+    d.rounds = DUEL_ROUNDS;
+    uint8_t buf[40] = {0};
+    while (full && msgchan_send(&d.c.tx, buf, sizeof(buf)) == 0)
+        ;
+    pthread_t ta, tp;
+    assert_int_equal(pthread_create(&ta, NULL, announcer, &d), 0);
+    assert_int_equal(pthread_create(&tp, NULL, publisher, &d), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tp, NULL);
+    printf("  %llu rounds, the announcer blocked in %llu, lost wake-ups %llu\n",
+           (unsigned long long)d.rounds, (unsigned long long)d.blocks, (unsigned long long)d.lost);
+    assert_int_equal(d.lost, 0);
+    assert_true(d.blocks > 0 && d.blocks < d.rounds); /* both outcomes happened */
+    ctx_fini(&d.c);
+}
+
+static void test_dekker_sleep(void **state)
+{
+    (void)state;
+    duel(duel_sleeper, duel_sender, false);
+}
+
+static void test_dekker_wait(void **state)
+{
+    (void)state;
+    duel(duel_waiter, duel_freer, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stress_in_order),
         cmocka_unit_test(test_stress_resets),
+        cmocka_unit_test(test_dekker_sleep),
+        cmocka_unit_test(test_dekker_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,8 +16,8 @@ boot() ->
     case file:read_file_info("/dev/hydros/self") of
         {ok, _} ->
             {Base, End} = partition(),
-            io:format("c~b: core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
-                      [core(), core(), Base, End, (End - Base) bsr 20]),
+            io:format("c~b: ~s on core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
+                      [core(), node(), core(), Base, End, (End - Base) bsr 20]),
             ok = ready();
         {error, _} ->
             not_hydros
