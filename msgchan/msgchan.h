@@ -237,7 +237,8 @@ int msgchan_sendv(struct msgchan_tx *tx, const struct msgchan_iov *iov, unsigned
  * dropped); -MSGCHAN_EBADMSG a corrupt message or index, dropped and counted
  * (buf's contents then unspecified). May owe a doorbell. */
 int msgchan_recv(struct msgchan_rx *rx, void *buf, uint32_t cap);
-/* The next message's length without taking it, or recv's errors. */
+/* The next message's length without taking it, or recv's errors (with the
+ * same effects: a reset is followed, a corrupt message dropped). */
 int msgchan_peek(struct msgchan_rx *rx);
 
 /* True when send of len bytes / recv would not return -MSGCHAN_EAGAIN (for

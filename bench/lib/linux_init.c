@@ -64,8 +64,14 @@ int main(void)
      * nothing up. */
     if (sethostname("hydros.local", 12) != 0)
         die("sethostname");
-    if (read_lines("/etc/hydros/console.args", argv, MAX_ARGS) == 0)
+    int argc = read_lines("/etc/hydros/console.args", argv, MAX_ARGS - 5);
+    if (argc == 0)
         die("reading /etc/hydros/console.args");
+    /* What the HydrOS kernel appends for core 0, so both start the same node. */
+    char *extra[] = {"-sname", "c0@hydros", "-hydros", "core", "0", NULL};
+    for (int i = 0; extra[i]; i++)
+        argv[argc++] = extra[i];
+    argv[argc] = NULL;
     read_lines("/etc/hydros/node.env", envp, MAX_ARGS);
     /* The kernel's own clock at this point, for bench/boot. */
     char up[64] = "?";

@@ -13,9 +13,10 @@ $(B)/unit/msgchan_kernel.o: msgchan/msgchan.c msgchan/msgchan.h tests/unit/msgch
 	@if nm --undefined-only $@ | grep -v -w -e memcpy -e memset -e memcmp; then \
 	  echo "$@: msgchan.c calls the symbols above outside libc-mini"; rm -f $@; exit 1; fi
 
-# Two threads over one ring, doorbells on futexes, resets from both sides:
-# ten million messages at -O2 without sanitizers (later flags win over
-# HOST_CFLAGS), and the same code under ASan/UBSan with fewer.
+# Two threads over one ring, doorbells on futexes, resets from both sides and
+# the Dekker pairs raced: ten million messages at -O2 without sanitizers
+# (later flags win over HOST_CFLAGS), and the same code under ASan/UBSan with
+# fewer.
 UNIT_TESTS += msgchan_stress msgchan_stress_asan
 UNIT_SRCS_msgchan_stress := msgchan/msgchan.c
 UNIT_DEPS_msgchan_stress := msgchan/msgchan.h
