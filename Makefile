@@ -27,7 +27,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables
 LIBC_SRCS := $(wildcard libc-mini/*.c)
-KERNEL_SRCS := $(wildcard percore/*.c percore/arch/*.c)
+KERNEL_SRCS := $(wildcard percore/*.c percore/arch/*.c msgchan/*.c)
 KERNEL_ASM := $(wildcard percore/arch/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(B)/k/%.o,$(LIBC_SRCS) $(KERNEL_SRCS)) \
 	$(patsubst %.S,$(B)/k/%.o,$(KERNEL_ASM)) $(B)/k/trampoline.o

@@ -12,6 +12,7 @@
 #include "heap.h"
 #include "kernel.h"
 #include "memmap.h"
+#include "msgchan.h"
 #include "part.h"
 #include "uapi.h"
 #include "pmm.h"
@@ -134,7 +135,7 @@ uint64_t mm_phys_top(void)
 #define KERNEL_POOL_PER_CORE (8ull << 20)  /* each node's threads and kernel objects */
 #define PART_MIN ((uint64_t)64 << 20)      /* below this ERTS does not boot */
 
-#define CHAN_RING_BYTES ((uint64_t)64 << 10) /* one ring of the N x N matrix (msgchan, next) */
+#define CHAN_RING_BYTES ((uint64_t)64 << 10) /* one ring of the N x N matrix */
 
 static struct part parts[MAX_CORES];
 static struct pmm part_pmm[MAX_CORES];
@@ -176,12 +177,15 @@ static uint64_t fixed_size(int core)
     }
 }
 
-/* The shared channel region: N x N rings, in the kernel pool, zeroed.
- * What lives in it, and who may write which page, comes with msgchan. */
+/* The shared channel region: the N x N rings of msgchan/, in the kernel
+ * pool, laid out (msgchan_region_init) before any core uses it. */
 static void reserve_channels(int ncores)
 {
-    chan_region_size = (uint64_t)ncores * ncores * CHAN_RING_BYTES;
+    chan_region_size = ALIGN_UP(msgchan_region_size(ncores, CHAN_RING_BYTES), PAGE_SIZE);
     chan_region = page_alloc(chan_region_size / PAGE_SIZE);
+    int err = msgchan_region_init(P2V(chan_region), chan_region_size, ncores, CHAN_RING_BYTES);
+    if (err)
+        panic("msgchan_region_init: %d", err);
     kprintf("channels: %d x %d rings of %lu KiB at %016lx (%lu KiB)\n", ncores, ncores,
             CHAN_RING_BYTES >> 10, chan_region, chan_region_size >> 10);
 }
