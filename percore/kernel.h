@@ -145,6 +145,9 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t vector);
 void udelay(uint64_t us);
 uint64_t uptime_us(void); /* since the calibration, from the TSC */
 
+/* ---- sharedtext.c */
+uint64_t sharedtext_page(const void *src); /* a kernel page holding src's 4 KiB, shared; 0 if none */
+
 /* ---- rtc.c */
 void rtc_init(void); /* boot core, once the TSC is calibrated */
 uint64_t realtime_us(void);

@@ -52,12 +52,41 @@ static int read_file(struct vfs *v, const char *path, void **data, uint64_t *len
     return 0;
 }
 
+/* The whole pages of a read-only segment that hold nothing but file bytes:
+ * those are shared between nodes (sharedtext.c) instead of copied. */
+static void shared_span(const struct elf_segment *s, uint64_t *lo, uint64_t *hi)
+{
+    *lo = ALIGN_UP(s->vaddr, PAGE_SIZE);
+    *hi = ALIGN_DOWN(s->vaddr + s->filesz, PAGE_SIZE);
+    if ((s->prot & PROT_WRITE) || *hi < *lo)
+        *lo = *hi = ALIGN_UP(s->vaddr, PAGE_SIZE);
+}
+
+static int copy_in(struct vm *vm, uint64_t va, const uint8_t *src, uint64_t len)
+{
+    int err = vm_prefault(vm, va, len, true);
+    if (!err)
+        memcpy((void *)va, src, len);
+    return err;
+}
+
+/* No room left in the shared text cache: a page of the node's own. */
+static int copy_private(struct vm *vm, uint64_t va, const uint8_t *src, uint32_t prot)
+{
+    int err = vm_protect(vm, va, PAGE_SIZE, PROT_READ | PROT_WRITE);
+    if (!err)
+        err = copy_in(vm, va, src, PAGE_SIZE);
+    return err ? err : vm_protect(vm, va, PAGE_SIZE, prot);
+}
+
 /* Places the PT_LOAD segments: zero pages, file bytes copied in through the
  * node's own page tables (CR3 is the node's while this runs), then the
- * segments' protections; a page segments share gets the union (elf_page_prot). */
+ * segments' protections (a page segments share gets the union,
+ * elf_page_prot), then the shared pages of read-only segments. */
 static int load_segments(struct vm *vm, const struct elf_image *img, const uint8_t *file)
 {
-    for (int i = 0; i < img->nsegs; i++) {
+    int err = 0;
+    for (int i = 0; i < img->nsegs && !err; i++) {
         const struct elf_segment *s = &img->segs[i];
         uint64_t start = ALIGN_DOWN(s->vaddr, PAGE_SIZE), end = ALIGN_UP(s->vaddr + s->memsz, PAGE_SIZE);
         if (i > 0) {
@@ -67,27 +96,37 @@ static int load_segments(struct vm *vm, const struct elf_image *img, const uint8
         }
         if (start < end) {
             uint64_t at = start;
-            int err = vm_map(vm, &at, end - start, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED);
-            if (err)
-                return err;
+            err = vm_map(vm, &at, end - start, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED);
         }
-        int err = vm_prefault(vm, s->vaddr, s->filesz, true);
-        if (err)
-            return err;
-        memcpy((void *)s->vaddr, file + s->offset, s->filesz);
+        uint64_t lo, hi, fend = s->vaddr + s->filesz;
+        shared_span(s, &lo, &hi);
+        if (!err) /* the bytes before the shared pages, then those after them */
+            err = copy_in(vm, s->vaddr, file + s->offset, (lo < fend ? lo : fend) - s->vaddr);
+        if (!err && hi < fend && hi >= s->vaddr)
+            err = copy_in(vm, hi, file + s->offset + (hi - s->vaddr), fend - hi);
     }
-    for (int i = 0; i < img->nsegs; i++) {
+    for (int i = 0; i < img->nsegs && !err; i++) {
         const struct elf_segment *s = &img->segs[i];
         uint64_t start = ALIGN_DOWN(s->vaddr, PAGE_SIZE), last = ALIGN_DOWN(s->vaddr + s->memsz - 1, PAGE_SIZE);
-        vm_protect(vm, start, last + PAGE_SIZE - start, s->prot);
+        err = vm_protect(vm, start, last + PAGE_SIZE - start, s->prot);
     }
-    for (int i = 0; i < img->nsegs; i++) { /* pages shared with a neighbour: the union */
+    for (int i = 0; i < img->nsegs && !err; i++) { /* pages shared with a neighbour: the union */
         const struct elf_segment *s = &img->segs[i];
         uint64_t first = ALIGN_DOWN(s->vaddr, PAGE_SIZE), last = ALIGN_DOWN(s->vaddr + s->memsz - 1, PAGE_SIZE);
         vm_protect(vm, first, PAGE_SIZE, elf_page_prot(img, first));
         vm_protect(vm, last, PAGE_SIZE, elf_page_prot(img, last));
     }
-    return 0;
+    for (int i = 0; i < img->nsegs && !err; i++) {
+        const struct elf_segment *s = &img->segs[i];
+        uint64_t lo, hi;
+        shared_span(s, &lo, &hi);
+        for (uint64_t va = lo; va < hi && !err; va += PAGE_SIZE) {
+            const uint8_t *src = file + s->offset + (va - s->vaddr);
+            uint64_t pa = sharedtext_page(src);
+            err = pa ? vm_map_shared(vm, va, pa) : copy_private(vm, va, src, s->prot);
+        }
+    }
+    return err;
 }
 
 /* The stack area (pages on demand) with argv, envp and auxv at its top. */
@@ -116,12 +155,12 @@ static int build_stack(struct vm *vm, const struct elf_image *img, const char *c
 
 static int load(struct node *n, const char *path, const char *const argv[], const char *const envp[])
 {
-    void *file;
+    const void *file;
     uint64_t len, rsp;
     struct elf_image img;
-    int err = read_file(n->vfs, path, &file, &len);
+    int err = vfs_archive_file(n->vfs, path, &file, &len); /* in place: no copy */
     if (err)
-        return err;
+        return err == -EINVAL ? -ENOEXEC : err;
     err = elf_parse(file, len, &img);
     if (!err) {
         write_cr3(n->vm.pml4);
@@ -132,7 +171,6 @@ static int load(struct node *n, const char *path, const char *const argv[], cons
             err = inject_node_started(n);
         write_cr3(kernel_cr3);
     }
-    kfree(file);
     if (err)
         return err;
     n->vm.brk_start = n->vm.brk = img.hi;

@@ -51,7 +51,8 @@ struct vm {
     struct pmm *pmm; /* the node's partition: every page and page table */
     struct vma_set areas;
     uint64_t brk_start, brk;
-    uint64_t resident; /* pages mapped */
+    uint64_t resident; /* its own pages mapped */
+    uint64_t shared;   /* shared read-only pages mapped (program text) */
 };
 
 struct file;

@@ -344,6 +344,28 @@ int vfs_stat(struct vfs *v, const char *path, struct linux_stat *st)
     return err;
 }
 
+int vfs_archive_file(struct vfs *v, const char *path, const void **data, uint64_t *len)
+{
+    char *p;
+    const char *rel;
+    uint32_t i;
+    int err = normalize_alloc(path, &p, NULL);
+    if (err)
+        return err;
+    if (locate(p, &rel) != IN_ARCHIVE)
+        err = -EINVAL;
+    else
+        err = cpio_lookup(v->ar, rel, strlen(rel), &i);
+    if (!err && (v->ar->entries[i].origin != CPIO_ARCHIVE || (v->ar->entries[i].mode & S_IFMT) != S_IFREG))
+        err = -EINVAL;
+    if (!err) {
+        *data = v->ar->entries[i].data;
+        *len = v->ar->entries[i].size;
+    }
+    kfree(p);
+    return err;
+}
+
 int vfs_mkdir(struct vfs *v, const char *path, uint32_t mode)
 {
     char *p;

@@ -97,6 +97,10 @@ void vfs_free(struct vfs *v); /* the node is gone; open files keep what they nee
 int vfs_normalize(const char *path, char *out, size_t outlen); /* "." and ".." and "//" resolved; -ENAMETOOLONG, -EINVAL */
 int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode, struct file **out);
 int vfs_stat(struct vfs *v, const char *path, struct linux_stat *st);
+/* A regular file of the boot archive, in place: its bytes stay valid and
+ * unchanged as long as the kernel runs (the archive is never freed).
+ * -EINVAL for anything not an archive file. */
+int vfs_archive_file(struct vfs *v, const char *path, const void **data, uint64_t *len);
 int vfs_mkdir(struct vfs *v, const char *path, uint32_t mode);
 int vfs_unlink(struct vfs *v, const char *path);
 int vfs_rmdir(struct vfs *v, const char *path);

@@ -16,6 +16,7 @@
 #define PTE_U (1ull << 2)
 #define PTE_PS (1ull << 7)
 #define PTE_REVOKED (1ull << 9) /* software: page kept, access taken away (PROT_NONE) */
+#define PTE_SHARED (1ull << 10) /* software: a shared read-only page the node does not own */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000FFFFFFFFFF000ull
 
@@ -115,16 +116,21 @@ static void for_each_page(struct vm *vm, uint64_t start, uint64_t end,
 static void drop_page(struct vm *vm, uint64_t va, uint64_t *pte, void *arg)
 {
     (void)arg;
-    vm_page_free(vm, *pte & PTE_ADDR);
+    if (*pte & PTE_SHARED)
+        vm->shared--;
+    else {
+        vm_page_free(vm, *pte & PTE_ADDR);
+        vm->resident--;
+    }
     *pte = 0;
-    vm->resident--;
     invlpg(va);
 }
 
 static void reprotect_page(struct vm *vm, uint64_t va, uint64_t *pte, void *arg)
 {
     (void)vm;
-    *pte = (*pte & PTE_ADDR) | pte_flags(*(uint32_t *)arg);
+    uint64_t shared = *pte & PTE_SHARED; /* never writable: other nodes map it too */
+    *pte = (*pte & PTE_ADDR) | shared | (pte_flags(*(uint32_t *)arg) & ~(shared ? PTE_W : 0));
     invlpg(va);
 }
 
@@ -288,6 +294,8 @@ int vm_fault(struct vm *vm, uint64_t addr, uint32_t error)
     if (*pte & PTE_REVOKED) { /* access given back since: keep the contents */
         *pte = (*pte & PTE_ADDR) | pte_flags(a->prot);
     } else if (*pte & PTE_P) {
+        if ((*pte & PTE_SHARED) && need == PROT_WRITE)
+            return -EFAULT; /* shared text stays read-only even if mprotect says otherwise */
         invlpg(addr); /* a stale TLB entry after a protection change */
         return 0;
     } else {
@@ -298,6 +306,21 @@ int vm_fault(struct vm *vm, uint64_t addr, uint32_t error)
         vm->resident++;
     }
     invlpg(ALIGN_DOWN(addr, PAGE_SIZE));
+    return 0;
+}
+
+int vm_map_shared(struct vm *vm, uint64_t va, uint64_t pa)
+{
+    const struct vma *a = vma_find(&vm->areas, va);
+    if (!a || va % PAGE_SIZE || (a->prot & PROT_WRITE))
+        return -EINVAL;
+    uint64_t *pte = walk(vm, va, true);
+    if (!pte)
+        return -ENOMEM;
+    if (*pte & (PTE_P | PTE_REVOKED))
+        drop_page(vm, va, pte, NULL);
+    *pte = pa | PTE_SHARED | pte_flags(a->prot);
+    vm->shared++;
     return 0;
 }
 

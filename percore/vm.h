@@ -28,5 +28,8 @@ int vm_fault(struct vm *vm, uint64_t addr, uint32_t error);
 /* Checks [addr, addr+len) against the areas and makes every page present
  * (and writable if asked): afterwards the kernel may touch it directly. */
 int vm_prefault(struct vm *vm, uint64_t addr, uint64_t len, bool write);
+/* Maps a page the node does not own (shared program text) at va, inside a
+ * read-only area: never writable, never freed with the node. */
+int vm_map_shared(struct vm *vm, uint64_t va, uint64_t pa);
 
 #endif
