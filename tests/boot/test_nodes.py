@@ -5,7 +5,7 @@ which must be the ones the kernel gave it."""
 import re
 import unittest
 
-from harness import Boot
+from harness import Boot, variant_image
 
 TIMEOUT = 240
 
@@ -55,3 +55,18 @@ class Nodes(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FixedPartition(unittest.TestCase):
+    def test_part1_on_the_command_line(self):
+        # core 1 gets exactly 128 MiB; cores 0, 2 and 3 share the rest evenly
+        image = variant_image("part1-128m", cmdline="part1=128M")
+        with Boot("qemu", smp=4, image=image, name="qemu-part1-128m") as b:
+            sizes = [int(b.expect(r"^partition c%d: [0-9a-f]{16}-[0-9a-f]{16} (\d+) MiB$" % k, 60).group(1))
+                     for k in range(4)]
+            self.assertEqual(sizes[1], 128)
+            self.assertEqual(sizes[0], sizes[2])
+            self.assertEqual(sizes[0], sizes[3])
+            self.assertGreater(sizes[0], 128)
+            b.expect(r"^\[c1\] c1: c1@hydros on core 1 up, partition 16#[0-9a-f]+-16#[0-9a-f]+ \(128 MiB\)$",
+                     TIMEOUT)
