@@ -95,7 +95,8 @@ $(B)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(UNIT_DEPS_$$*)
 	gcc $(HOST_CFLAGS) $(UNIT_CFLAGS_$*) -MMD -MP -MF $@.d -o $@ $< $(UNIT_SRCS_$*) $(UNIT_LIBS_$*) -lcmocka
 -include $(UNIT_BINS:=.d)
 
-unit-test: deps $(UNIT_BINS)
+# ERTS first: test_elf also checks the real beam.smp (it skips that part without one).
+unit-test: deps $(UNIT_BINS) $(ERTS_BEAM)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 # Small static programs that boot tests run as a node instead of ERTS.
