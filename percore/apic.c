@@ -166,6 +166,11 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t vector)
     send_ipi(apic_id, 0x4600 | vector);
 }
 
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    send_ipi(apic_id, 0x4000 | vector); /* fixed, edge, assert */
+}
+
 void udelay(uint64_t us)
 {
     uint64_t end = rdtsc() + us * tsc_khz / 1000;

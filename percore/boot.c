@@ -9,6 +9,7 @@
 #include "arch/x86.h"
 #include "bootinfo.h"
 #include "kernel.h"
+#include "chan.h"
 #include "hydros_dev.h"
 #include "sched.h"
 
@@ -96,6 +97,7 @@ _Noreturn void core_run_node(void)
     maybe_crash(this_core());
     while (!nodes_go)
         sti_hlt();
+    chan_init_core();
     if (node_start(archive, archive_len) == 0)
         sched_start();
     core_idle();

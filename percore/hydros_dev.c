@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan.h"
 #include "heap.h"
 #include "hydros_dev.h"
 #include "sched.h"
@@ -14,10 +15,12 @@
 
 static const char *const state_names[] = {"none", "booting", "running", "dead"};
 static volatile int nodes_up, nodes_wanted;
+static void add_channels(void);
 static uint64_t boot_us;
 
 void nodes_expect(int n)
 {
+    add_channels();
     nodes_wanted = n;
     boot_us = uptime_us();
 }
@@ -94,15 +97,25 @@ static const struct file_ops nodes_ops = {.read = nodes_read};
 static const struct file_ops ready_ops = {.write = ready_write};
 static const struct file_ops poke_ops = {.write = poke_write};
 
-static const struct vfs_device devices[] = {
+/* The four /dev/hydros files, then /dev/chan/K for every core K: filled
+ * by the boot core (nodes_expect) before any node starts. */
+static struct vfs_device devices[4 + MAX_CORES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
     {"/dev/hydros/ready", S_IFCHR | 0222, &ready_ops, NULL},
     {"/dev/hydros/poke", S_IFCHR | 0200, &poke_ops, NULL},
-    {NULL, 0, NULL, NULL},
 };
+static char chan_paths[MAX_CORES][16];
 
 const struct vfs_device *hydros_devices(void)
 {
     return devices;
+}
+
+static void add_channels(void)
+{
+    for (int k = 0; k < ncores; k++) {
+        snprintf(chan_paths[k], sizeof(chan_paths[k]), "/dev/chan/%d", k);
+        devices[4 + k] = (struct vfs_device){chan_paths[k], S_IFCHR | 0600, &chan_ops, (void *)(uintptr_t)k};
+    }
 }

@@ -102,6 +102,7 @@ _Noreturn void core_stop(void); /* this core only: interrupts off, hlt forever *
 
 /* ---- arch/desc.c: descriptor tables. */
 #define VEC_TIMER 0x20
+#define VEC_CHAN 0x21 /* a channel doorbell from another core (chan.c) */
 #define VEC_SYSCALL 0x100 /* not an IDT vector: how syscall_entry marks its frames */
 #define VEC_SPURIOUS 0xFF
 void idt_init(void);                 /* once, on the boot core */
@@ -142,6 +143,7 @@ void lapic_eoi(void);
 void lapic_timer_oneshot(uint64_t deadline_us); /* the next timer interrupt, on the uptime clock */
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t vector);
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector); /* fixed delivery */
 void udelay(uint64_t us);
 uint64_t uptime_us(void); /* since the calibration, from the TSC */
 

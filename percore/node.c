@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arch/x86.h"
+#include "chan.h"
 #include "elf.h"
 #include "heap.h"
 #include "hydros_dev.h"
@@ -321,6 +322,7 @@ void node_exited(struct node *n)
     c->node_state = NODE_DEAD;
     c->node_pages = 0;
     c->node = NULL;
+    chan_node_died();
     write_cr3(kernel_cr3); /* off the node's page tables before freeing them */
     bool power_off = c->id == 0 && !n->crashed;
     if (n->crashed)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch/x86.h"
+#include "chan.h"
 #include "heap.h"
 #include "sched.h"
 #include "uapi.h"
@@ -150,6 +151,7 @@ static void schedule(void)
     for (;;) {
         run_timers();
         console_poll();
+        chan_poll();
         next = rq_pop(s);
         if (next)
             break;
@@ -182,6 +184,7 @@ void sched_user_return(struct trap_frame *f)
     struct sched *s = &this_core()->sched;
     run_timers();
     console_poll();
+    chan_poll();
     if (s->need_resched) {
         s->need_resched = false;
         sched_yield();

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "arch/x86.h"
+#include "chan.h"
 #include "kernel.h"
 #include "sched.h"
 #include "syscall.h"
@@ -112,6 +113,10 @@ void trap(struct trap_frame *f)
         lapic_eoi();
         break;
     }
+    case VEC_CHAN:
+        chan_kicked();
+        lapic_eoi();
+        break;
     case VEC_SPURIOUS:
         return; /* no EOI for a spurious interrupt */
     case VEC_SYSCALL:

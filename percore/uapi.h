@@ -43,7 +43,11 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define EPROTO 71
+#define EBADMSG 74
+#define EMSGSIZE 90
 #define ENOTSUP 95
+#define ECONNRESET 104
 #define ETIMEDOUT 110
 
 /* open(2) */

@@ -296,7 +296,14 @@ static int open_at(struct vfs *v, char *p, int flags, uint32_t mode, struct file
         return err;
     if ((d = device_at(v, i))) {
         *out = file_new(d->ops, keep, d->priv);
-        return *out ? 0 : -ENOMEM;
+        if (!*out)
+            return -ENOMEM;
+        err = d->ops->open ? d->ops->open(*out) : 0;
+        if (err) {
+            file_put(*out);
+            *out = NULL;
+        }
+        return err;
     }
     if (type != S_IFREG && type != S_IFDIR)
         return -ENXIO; /* a device node with no device */

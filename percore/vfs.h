@@ -30,6 +30,7 @@ struct file_ops {
     int64_t (*getdents)(struct file *f, void *buf, uint64_t len);    /* linux_dirent64 records, 0 at end */
     int64_t (*ioctl)(struct file *f, uint64_t cmd, void *arg);       /* arg: kernel copy, see syscall layer */
     void (*release)(struct file *f);                                 /* last reference gone */
+    int (*open)(struct file *f); /* devices only: a new file, priv from the table; 0 or -errno (then released) */
 };
 
 struct file {
@@ -68,7 +69,7 @@ struct vfs_device {
     const struct file_ops *ops;
     void *priv;
 };
-#define VFS_DEVICES_MAX 16 /* in one table */
+#define VFS_DEVICES_MAX 80 /* in one table: /dev/hydros and a channel per core */
 
 /* A name space: the archive (cpio newc, read-only) as "/", an empty tmpfs
  * at "/tmp", /dev/null, and the caller's devices: a table ending with a NULL

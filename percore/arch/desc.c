@@ -31,9 +31,9 @@ static void idt_set(int vec, uint64_t handler, int ist)
 
 void idt_init(void)
 {
-    for (int v = 0; v <= VEC_TIMER; v++)
+    for (int v = 0; v <= VEC_CHAN; v++)
         idt_set(v, isr_table[v], (v == 2 || v == 8 || v == 18) ? 1 : 0);
-    idt_set(VEC_SPURIOUS, isr_table[VEC_TIMER + 1], 0);
+    idt_set(VEC_SPURIOUS, isr_table[VEC_CHAN + 1], 0);
 }
 
 void desc_init_core(struct core *c)

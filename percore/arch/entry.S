@@ -70,6 +70,7 @@ ISR_ERR 29
 ISR_ERR 30
 ISR_NOERR 31
 ISR_NOERR 32
+ISR_NOERR 33
 ISR_NOERR 255
 
 isr_common:
@@ -165,11 +166,11 @@ fpu_restore:
     fxrstor64 (%rdi)
     ret
 
-/* The stub addresses, for idt_init: vectors 0-32, then 255. */
+/* The stub addresses, for idt_init: vectors 0-33, then 255. */
     .section .rodata
     .globl isr_table
 isr_table:
-    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,255
+    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,255
     .quad isr\v
     .endr
 

@@ -1,0 +1,169 @@
+/* Channel files over msgchan (chan.h). Each core keeps its own handles to
+ * its ends of the rings and touches only its own block of the region. The
+ * interrupt handler for VEC_CHAN only sets a flag; chan_poll, called from
+ * the scheduler, does the work in kernel context. */
+#include "chan.h"
+
+#include "heap.h"
+#include "msgchan.h"
+#include "sched.h"
+#include "uapi.h"
+
+#define CHAN_RING_BYTES (64u << 10)
+
+struct chan_file {
+    struct file *file;
+    int peer;
+    struct chan_file *next;
+};
+
+struct chan_core {
+    struct msgchan_tx tx[MAX_CORES];
+    struct msgchan_rx rx[MAX_CORES];
+    bool closed[MAX_CORES]; /* the peer died: its rings are closed on this side */
+    struct chan_file *open;
+    volatile bool kick;
+};
+
+static struct chan_core chans[MAX_CORES];
+
+static struct chan_core *me(void)
+{
+    return &chans[this_core()->id];
+}
+
+void chan_init_core(void)
+{
+    uint64_t size, base = mm_channel_region(&size);
+    uint32_t self = this_core()->id;
+    for (int k = 0; k < ncores; k++) {
+        if ((uint32_t)k == self)
+            continue;
+        if (msgchan_tx_attach(&chans[self].tx[k], P2V(base), size, self, k) ||
+            msgchan_rx_attach(&chans[self].rx[k], P2V(base), size, k, self))
+            panic("core %u cannot attach its channel to core %d", self, k);
+    }
+}
+
+/* The doorbell: an IPI, which only sets the peer's kick flag. */
+static void ring(int peer)
+{
+    chans[peer].kick = true;
+    lapic_send_ipi(cores[peer].lapic_id, VEC_CHAN);
+}
+
+void chan_kicked(void)
+{
+    me()->kick = true;
+}
+
+void chan_poll(void)
+{
+    struct chan_core *c = me();
+    if (!c->kick)
+        return;
+    c->kick = false;
+    uint64_t size, base = mm_channel_region(&size);
+    for (int k = 0; k < ncores; k++)
+        if (!c->closed[k] && k != (int)this_core()->id && cores[k].node_state == NODE_DEAD) {
+            msgchan_close_peer(P2V(base), size, this_core()->id, k);
+            c->closed[k] = true;
+        }
+    for (struct chan_file *cf = c->open; cf; cf = cf->next)
+        file_changed(cf->file);
+}
+
+void chan_node_died(void)
+{
+    for (int k = 0; k < ncores; k++)
+        if (k != (int)this_core()->id && cores[k].state == CORE_ONLINE)
+            ring(k);
+}
+
+static int peer_of(struct file *f)
+{
+    return ((struct chan_file *)f->priv)->peer;
+}
+
+static int64_t chan_read(struct file *f, void *buf, uint64_t len)
+{
+    int k = peer_of(f);
+    struct msgchan_rx *rx = &me()->rx[k];
+    uint32_t cap = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+    int r = msgchan_recv(rx, buf, cap);
+    if (r == -MSGCHAN_EAGAIN && !msgchan_rx_prepare_sleep(rx))
+        r = msgchan_recv(rx, buf, cap); /* it came while we announced the sleep */
+    else if (r != -MSGCHAN_EAGAIN)
+        msgchan_rx_awake(rx);
+    if (msgchan_rx_doorbell(rx)) /* space freed for a waiting sender */
+        ring(k);
+    if (r == -MSGCHAN_ECONNRESET)
+        return -ECONNRESET;
+    return r == -MSGCHAN_EPIPE ? 0 : r; /* a dead peer reads as end of file */
+}
+
+static int64_t chan_write(struct file *f, const void *buf, uint64_t len)
+{
+    int k = peer_of(f);
+    struct msgchan_tx *tx = &me()->tx[k];
+    if (len > msgchan_tx_max_msg(tx))
+        return -EMSGSIZE;
+    int r = msgchan_send(tx, buf, (uint32_t)len);
+    if (r == -MSGCHAN_EAGAIN && !msgchan_tx_prepare_wait(tx, (uint32_t)len))
+        r = msgchan_send(tx, buf, (uint32_t)len);
+    else if (r != -MSGCHAN_EAGAIN)
+        msgchan_tx_awake(tx);
+    if (msgchan_tx_doorbell(tx))
+        ring(k);
+    return r == 0 ? (int64_t)len : r;
+}
+
+static uint32_t chan_poll_file(struct file *f)
+{
+    int k = peer_of(f);
+    struct chan_core *c = me();
+    uint32_t ev = 0;
+    if (msgchan_rx_ready(&c->rx[k]) || c->closed[k])
+        ev |= POLLIN;
+    if (msgchan_tx_ready(&c->tx[k], 1))
+        ev |= POLLOUT;
+    if (c->closed[k])
+        ev |= POLLHUP;
+    if (!(ev & POLLIN) && !msgchan_rx_prepare_sleep(&c->rx[k]))
+        ev |= POLLIN; /* arrived while announcing: the doorbell is asked for either way */
+    return ev;
+}
+
+/* The device's priv is the peer; the file's becomes its entry in this
+ * core's list of open channel files, which chan_poll wakes. */
+static int chan_open(struct file *f)
+{
+    int peer = (int)(uintptr_t)f->priv;
+    if (peer == (int)this_core()->id || peer >= ncores)
+        return -ENXIO;
+    struct chan_file *cf = kzalloc(sizeof(*cf));
+    if (!cf)
+        return -ENOMEM;
+    cf->file = f;
+    cf->peer = peer;
+    cf->next = me()->open;
+    me()->open = cf;
+    f->priv = cf;
+    return 0;
+}
+
+static void chan_release(struct file *f)
+{
+    struct chan_core *c = me();
+    for (struct chan_file **p = &c->open; *p; p = &(*p)->next)
+        if ((*p)->file == f) {
+            struct chan_file *cf = *p;
+            *p = cf->next;
+            kfree(cf);
+            return;
+        }
+}
+
+const struct file_ops chan_ops = {
+    .read = chan_read, .write = chan_write, .poll = chan_poll_file, .release = chan_release, .open = chan_open,
+};

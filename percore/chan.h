@@ -1,0 +1,17 @@
+/* Channel files: /dev/chan/K on core C is the pair of rings C->K and K->C
+ * of the msgchan region. write sends one message, read receives one (whole
+ * messages only: a buffer too small gives EMSGSIZE and the message stays),
+ * poll says which. A sender whose message must wake the receiver's core
+ * rings its doorbell: an IPI (VEC_CHAN). When a node dies, every other core
+ * closes its rings to and from it, so its peers read EPIPE/POLLHUP at once. */
+#ifndef HYDROS_CHAN_H
+#define HYDROS_CHAN_H
+#include "vfs.h"
+
+void chan_init_core(void);      /* attach this core's ends, once the region is laid out */
+void chan_poll(void);           /* kernel context: doorbells rung at this core, dead peers */
+void chan_node_died(void);      /* this core's node is gone: tell every other core */
+void chan_kicked(void);         /* the VEC_CHAN interrupt: only sets a flag */
+extern const struct file_ops chan_ops; /* priv: the peer core, as an integer */
+
+#endif

@@ -1,0 +1,42 @@
+"""The kernel's channel files over the msgchan rings: a message written to
+/dev/chan/2 on core 1 is read whole from /dev/chan/1 on core 2 (the doorbell
+IPI wakes the blocked reader), and when a node dies its peers' channels to
+it read end-of-file at once."""
+import os
+import unittest
+
+from harness import ROOT, node_args, variant_archive, variant_image
+from shell import Shell
+
+
+def args_with(expr):
+    with open(os.path.join(ROOT, "rootfs", "etc", "hydros", "node.args")) as f:
+        args = f.read().split("\n")[:-1]
+    args[args.index("hydros:boot()")] = "hydros:boot(), " + expr
+    return node_args(*args)
+
+
+C1 = ('hydros:wait_up(), {ok, F} = file:open("/dev/chan/2", [write, raw, binary]), '
+      'ok = file:write(F, <<"hello from c1">>), timer:sleep(500), halt()')
+C2 = ('{ok, F} = file:open("/dev/chan/1", [read, raw, binary]), '
+      '{ok, M} = file:read(F, 13), io:format("c2 got ~p~n", [M])')
+C3 = ('{ok, F} = file:open("/dev/chan/1", [read, raw, binary]), '
+      'io:format("c3 reads ~p~n", [file:read(F, 1)])')
+
+
+class Channels(unittest.TestCase):
+    def test_message_and_peer_death(self):
+        overlay = {"etc/hydros/c1.args": args_with(C1), "etc/hydros/c2.args": args_with(C2),
+                   "etc/hydros/c3.args": args_with(C3)}
+        image = variant_image("channels", archive=variant_archive("channels", overlay))
+        with Shell("qemu-channels", image=image, smp=4) as sh:
+            b = sh.boot
+            b.expect(r'^\[c2\] c2 got <<"hello from c1">>$', 60)
+            b.expect(r"^node 1: exited with status 0$", 60)
+            b.expect(r"^\[c3\] c3 reads eof$", 30)
+            rows = {l.split()[0]: l.split()[1] for l in sh.eval("hydros:nodes().").split("\n") if l[:1] == "c"}
+            self.assertEqual(rows, {"c0": "running", "c1": "dead", "c2": "running", "c3": "running"})
+
+
+if __name__ == "__main__":
+    unittest.main()
