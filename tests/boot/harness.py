@@ -50,6 +50,15 @@ def node_args(*argv):
     return "".join(a + "\n" for a in argv).encode()
 
 
+def node_args_then(expr):
+    """The usual arguments of a non-console node (rootfs/etc/hydros/node.args),
+    with `expr` evaluated after hydros:boot()."""
+    with open(os.path.join(ROOT, "rootfs", "etc", "hydros", "node.args")) as f:
+        args = f.read().split("\n")[:-1]
+    args[args.index("hydros:boot()")] = "hydros:boot(), " + expr
+    return node_args(*args)
+
+
 def variant_image(name, cmdline="", kernel=None, archive=None):
     """A copy of the image with another command line, kernel file or archive."""
     out_dir = os.path.join(BUILD, "test-images")

@@ -2,18 +2,10 @@
 /dev/chan/2 on core 1 is read whole from /dev/chan/1 on core 2 (the doorbell
 IPI wakes the blocked reader), and when a node dies its peers' channels to
 it read end-of-file at once."""
-import os
 import unittest
 
-from harness import ROOT, node_args, variant_archive, variant_image
+from harness import node_args_then, variant_archive, variant_image
 from shell import Shell
-
-
-def args_with(expr):
-    with open(os.path.join(ROOT, "rootfs", "etc", "hydros", "node.args")) as f:
-        args = f.read().split("\n")[:-1]
-    args[args.index("hydros:boot()")] = "hydros:boot(), " + expr
-    return node_args(*args)
 
 
 C1 = ('hydros:wait_up(), {ok, F} = file:open("/dev/chan/2", [write, raw, binary]), '
@@ -26,8 +18,8 @@ C3 = ('{ok, F} = file:open("/dev/chan/1", [read, raw, binary]), '
 
 class Channels(unittest.TestCase):
     def test_message_and_peer_death(self):
-        overlay = {"etc/hydros/c1.args": args_with(C1), "etc/hydros/c2.args": args_with(C2),
-                   "etc/hydros/c3.args": args_with(C3)}
+        overlay = {"etc/hydros/c1.args": node_args_then(C1), "etc/hydros/c2.args": node_args_then(C2),
+                   "etc/hydros/c3.args": node_args_then(C3)}
         image = variant_image("channels", archive=variant_archive("channels", overlay))
         with Shell("qemu-channels", image=image, smp=4) as sh:
             b = sh.boot

@@ -4,11 +4,10 @@ kernel's direct map, where that memory is present but supervisor-only),
 into the kernel's text, and to an address it never mapped. Each store
 faults in the poking node only: the target partition's node and every other
 node keep running, and their heartbeats keep moving."""
-import os
 import re
 import unittest
 
-from harness import ROOT, node_args, variant_archive, variant_image
+from harness import node_args_then, variant_archive, variant_image
 from shell import Shell
 
 DIRECT_MAP = 0xFFFF800000000000
@@ -18,10 +17,7 @@ POKES = {1: "{partition, 2}", 3: "kernel", 4: "16#1000"}
 
 def args_poking(target):
     """The usual node arguments, but boot, wait for everyone, then poke."""
-    with open(os.path.join(ROOT, "rootfs", "etc", "hydros", "node.args")) as f:
-        args = f.read().split("\n")[:-1]
-    args[args.index("hydros:boot()")] = "hydros:boot(), hydros:wait_up(), hydros:poke(%s)" % target
-    return node_args(*args)
+    return node_args_then("hydros:wait_up(), hydros:poke(%s)" % target)
 
 
 def dump(core, error, cr2):

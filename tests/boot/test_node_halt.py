@@ -1,19 +1,15 @@
 """halt() on a node that is not the console node ends that node only: its
 state becomes dead, the machine stays on, the other nodes keep running."""
-import os
 import unittest
 
-from harness import ROOT, node_args, variant_archive, variant_image
+from harness import node_args_then, variant_archive, variant_image
 from shell import Shell
 
 
 class NodeHalt(unittest.TestCase):
     def test_halt_on_c1(self):
-        with open(os.path.join(ROOT, "rootfs", "etc", "hydros", "node.args")) as f:
-            args = f.read().split("\n")[:-1]
-        args[args.index("hydros:boot()")] = "hydros:boot(), hydros:wait_up(), halt()"
         image = variant_image("node-halt", archive=variant_archive(
-            "node-halt", {"etc/hydros/c1.args": node_args(*args)}))
+            "node-halt", {"etc/hydros/c1.args": node_args_then("hydros:wait_up(), halt()")}))
         with Shell("qemu-node-halt", image=image, smp=3) as sh:
             sh.boot.expect(r"^node 1: exited with status 0$", 60)
             rows = [l.split() for l in sh.eval("hydros:nodes().").split("\n") if l[:1] == "c"]

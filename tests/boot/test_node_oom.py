@@ -1,21 +1,17 @@
 """A node that wants more memory than its partition holds gets ERTS's own
 out-of-memory crash, and only that node dies: the kernel refuses the
 mapping (ENOMEM) instead of letting a page fault find no page."""
-import os
 import unittest
 
-from harness import ROOT, node_args, variant_archive, variant_image
+from harness import node_args_then, variant_archive, variant_image
 from shell import Shell
 
 
 class NodeOutOfMemory(unittest.TestCase):
     def test_oom_ends_that_node_only(self):
-        with open(os.path.join(ROOT, "rootfs", "etc", "hydros", "node.args")) as f:
-            args = f.read().split("\n")[:-1]
         # 1500 MiB in one binary: more than any partition of a 2 GiB machine.
-        args[args.index("hydros:boot()")] = "hydros:boot(), hydros:wait_up(), binary:copy(<<1>>, 1500 bsl 20)"
-        image = variant_image("node-oom", archive=variant_archive(
-            "node-oom", {"etc/hydros/c1.args": node_args(*args)}))
+        args = node_args_then("hydros:wait_up(), binary:copy(<<1>>, 1500 bsl 20)")
+        image = variant_image("node-oom", archive=variant_archive("node-oom", {"etc/hydros/c1.args": args}))
         with Shell("qemu-node-oom", image=image, smp=3) as sh:
             b = sh.boot
             b.expect(r"^\[c1\] .*[Cc]annot allocate \d+ bytes of memory", 120)
