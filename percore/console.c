@@ -69,7 +69,7 @@ void console_poll(void)
 
 void kprintf(const char *fmt, ...)
 {
-    char buf[512];
+    char buf[1024]; /* a whole fault dump fits: it must not be split between cores */
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);

@@ -81,15 +81,17 @@ static _Noreturn void user_fault(struct trap_frame *f, const char *why)
     struct thread *t = current();
     struct node *n = t->node;
     const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "reserved";
-    kprintf("\n*** node %d, thread %d: %s: exception %lu (%s), error code 0x%lx\n", n->id, t->tid, why,
-            f->vector, name, f->error);
-    kprintf("  rip %p  rsp %p  rflags 0x%lx  cr2 %p  fs %p\n", (void *)f->rip, (void *)f->rsp, f->rflags,
-            (void *)read_cr2(), (void *)rdmsr(MSR_FS_BASE));
-    kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
-    kprintf("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
-    kprintf("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
-    kprintf("  r13 %016lx r14 %016lx r15 %016lx\n", f->r13, f->r14, f->r15);
-    kprintf("*** node %d is dead; the kernel of core %u keeps running\n", n->id, this_core()->id);
+    /* One kprintf: the whole dump stays together when several cores fault at once. */
+    kprintf("\n*** node %d, thread %d: %s: exception %lu (%s), error code 0x%lx\n"
+            "  rip %p  rsp %p  rflags 0x%lx  cr2 %p  fs %p\n"
+            "  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n"
+            "  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n"
+            "  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n"
+            "  r13 %016lx r14 %016lx r15 %016lx\n"
+            "*** node %d is dead; the kernel of core %u keeps running\n",
+            n->id, t->tid, why, f->vector, name, f->error, (void *)f->rip, (void *)f->rsp, f->rflags,
+            (void *)read_cr2(), (void *)rdmsr(MSR_FS_BASE), f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi,
+            f->rbp, f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15, n->id, this_core()->id);
     snprintf(this_core()->last_fault, sizeof(this_core()->last_fault), "exception-%lu,rip=0x%lx,cr2=0x%lx",
              f->vector, f->rip, read_cr2());
     n->crashed = true;
