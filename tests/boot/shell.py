@@ -8,6 +8,7 @@ takes the lines between it and the next prompt, whose number must be one
 higher than the last."""
 import re
 import time
+import unittest
 
 from harness import IMAGE, Boot
 
@@ -90,3 +91,24 @@ class Shell:
         self.boot.expect(r"\Ahalt\(\)\.\nnode 0: exited with status 0\nhydros: powering off\n",
                          timeout, after=mark)
         return self.boot.proc.wait(timeout)
+
+
+class ShellTestCase(unittest.TestCase):
+    """One booted shell (smp=1) for the whole class, named NAME; every test
+    starts with no bound variables."""
+    NAME = None
+    CHECK_TIMEOUT = 30
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sh = Shell(cls.NAME).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sh.stop()
+
+    def setUp(self):
+        self.sh.forget()
+
+    def check(self, expr, reply, timeout=None):
+        self.assertEqual(self.sh.eval(expr, timeout or self.CHECK_TIMEOUT), reply, expr)

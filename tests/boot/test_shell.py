@@ -6,23 +6,11 @@ told apart from the echo of what was typed."""
 import math
 import unittest
 
-from shell import Shell
+from shell import ShellTestCase
 
 
-class ShellTerms(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sh = Shell("shell-terms").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sh.stop()
-
-    def setUp(self):
-        self.sh.forget()
-
-    def check(self, expr, reply):
-        self.assertEqual(self.sh.eval(expr), reply, expr)
+class ShellTerms(ShellTestCase):
+    NAME = "shell-terms"
 
     def test_arithmetic(self):
         self.check("1000+1000.", "2000")

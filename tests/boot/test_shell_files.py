@@ -8,7 +8,7 @@ import sys
 import unittest
 
 from harness import ROOT
-from shell import Shell
+from shell import ShellTestCase
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import mkrootfs  # noqa: E402  (the archive's etc/inetrc and etc/hosts come from it)
@@ -19,20 +19,8 @@ def digest(data):
     return '{%d,<<"%s">>}' % (len(data), hashlib.md5(data).hexdigest().upper())
 
 
-class ShellFiles(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sh = Shell("shell-files").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sh.stop()
-
-    def setUp(self):
-        self.sh.forget()
-
-    def check(self, expr, reply):
-        self.assertEqual(self.sh.eval(expr), reply, expr)
+class ShellFiles(ShellTestCase):
+    NAME = "shell-files"
 
     def check_archive_file(self, path, data):
         self.check('(fun({ok, B}) -> {byte_size(B), binary:encode_hex(erlang:md5(B))} end)'

@@ -8,26 +8,15 @@ kernel ships, and the supervisor is the running kernel_safe_sup (one_for_one,
 4 restarts an hour; kernel_sup itself allows none and would take the node down)."""
 import unittest
 
-from shell import Shell
+from shell import ShellTestCase
 
 # Interpreted funs under TCG: 10000 spawns take about 5 s.
 SLOW = 60
 
 
-class ShellProcesses(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sh = Shell("shell-processes").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sh.stop()
-
-    def setUp(self):
-        self.sh.forget()
-
-    def check(self, expr, reply, timeout=10):
-        self.assertEqual(self.sh.eval(expr, timeout), reply, expr)
+class ShellProcesses(ShellTestCase):
+    NAME = "shell-processes"
+    CHECK_TIMEOUT = 10
 
     def test_spawn_10000_and_sum_replies(self):
         self.check("Base = erlang:system_info(process_count), is_integer(Base).", "true")

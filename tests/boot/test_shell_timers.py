@@ -7,23 +7,14 @@ TCG; the clock-rate test bounds the node's clock to 1% of the host's. One boot."
 import time
 import unittest
 
-from shell import Shell
+from shell import ShellTestCase
 
 NODE_SLACK_MS = 50     # a timer may fire late by this much, never early
 HOST_SLACK_S = 0.6     # typing, echo and the prompt on top of the wait
 
 
-class ShellTimers(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sh = Shell("shell-timers").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sh.stop()
-
-    def setUp(self):
-        self.sh.forget()
+class ShellTimers(ShellTestCase):
+    NAME = "shell-timers"
 
     def measure(self, expr, wait_ms, node_slack_ms=NODE_SLACK_MS):
         """Evaluates expr, whose reply is the node-measured milliseconds, and
