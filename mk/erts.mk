@@ -7,8 +7,11 @@
 
 ERTS_PATCHES := $(sort $(wildcard beam-patches/*.patch))
 # Static port drivers linked into beam.smp (absolute paths of .a archives,
-# comma-separated), e.g. the msgchan driver; they must exist before ERTS's make.
-ERTS_STATIC_DRIVERS ?=
+# comma-separated); they must exist before ERTS's make. The archive's name is
+# the driver's: msgchan.a holds msgchan_driver_init (DRIVER_INIT under
+# -DSTATIC_ERLANG_DRIVER). Headers: Debian's erlang-dev, the same OTP release.
+MSGCHAN_DRV := $(abspath $(B)/bifs/msgchan.a)
+ERTS_STATIC_DRIVERS ?= $(MSGCHAN_DRV)
 export ERTS_STATIC_DRIVERS
 erts_comma := ,
 ERTS_BEAM := $(B)/erts/beam.smp
@@ -22,6 +25,15 @@ $(ERTS_BEAM): tools/build-erts.sh $(ERTS_PATCHES) $(subst $(erts_comma), ,$(ERTS
 	tools/build-erts.sh
 	@touch $@
 erts: $(ERTS_BEAM)
+
+# bifs/: the msgchan port driver (ar D: the same source gives the same
+# archive, which build-erts.sh fingerprints).
+$(B)/bifs/msgchan.o: bifs/msgchan_drv.c | deps
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -DSTATIC_ERLANG_DRIVER \
+	  -I/usr/lib/erlang/usr/include -c -o $@ $<
+$(MSGCHAN_DRV): $(B)/bifs/msgchan.o
+	rm -f $@ && ar rcsD $@ $<
 
 $(ROOTFS_STAMP): tools/mkrootfs.py $(ERTS_BEAM) $(ERL_BOOT)
 	python3 tools/mkrootfs.py --beam $(B)/erts/beam.smp.stripped $(B)/rootfs

@@ -125,13 +125,25 @@ static uint32_t chan_poll_file(struct file *f)
     uint32_t ev = 0;
     if (msgchan_rx_ready(&c->rx[k]) || c->closed[k])
         ev |= POLLIN;
-    if (msgchan_tx_ready(&c->tx[k], 1))
+    /* Writable means room for the largest message, so a writer that waits
+     * for POLLOUT can always write; short of it, ask the reader to ring. */
+    uint32_t max = msgchan_tx_max_msg(&c->tx[k]);
+    if (msgchan_tx_ready(&c->tx[k], max) || !msgchan_tx_prepare_wait(&c->tx[k], max))
         ev |= POLLOUT;
     if (c->closed[k])
         ev |= POLLHUP;
     if (!(ev & POLLIN) && !msgchan_rx_prepare_sleep(&c->rx[k]))
         ev |= POLLIN; /* arrived while announcing: the doorbell is asked for either way */
     return ev;
+}
+
+/* st_blksize is the largest message a write may carry. */
+static int chan_stat(struct file *f, struct linux_stat *st)
+{
+    file_anon_stat(f, st);
+    st->st_mode = S_IFCHR | 0600;
+    st->st_blksize = msgchan_tx_max_msg(&me()->tx[peer_of(f)]);
+    return 0;
 }
 
 /* The device's priv is the peer; the file's becomes its entry in this
@@ -165,5 +177,5 @@ static void chan_release(struct file *f)
 }
 
 const struct file_ops chan_ops = {
-    .read = chan_read, .write = chan_write, .poll = chan_poll_file, .release = chan_release, .open = chan_open,
+    .read = chan_read, .write = chan_write, .poll = chan_poll_file, .stat = chan_stat, .release = chan_release, .open = chan_open,
 };

@@ -1,7 +1,8 @@
 /* Channel files: /dev/chan/K on core C is the pair of rings C->K and K->C
  * of the msgchan region. write sends one message, read receives one (whole
  * messages only: a buffer too small gives EMSGSIZE and the message stays),
- * poll says which. A sender whose message must wake the receiver's core
+ * poll says which (writable: room for the largest message, which fstat
+ * gives as st_blksize). A sender whose message must wake the receiver's core
  * rings its doorbell: an IPI (VEC_CHAN). When a node dies, every other core
  * closes its rings to and from it, so its peers read EPIPE/POLLHUP at once. */
 #ifndef HYDROS_CHAN_H

@@ -157,6 +157,22 @@ static int64_t sys_sysinfo(u64 info)
     return copy_to_user(info, v, sizeof(v));
 }
 
+/* struct rusage: CPU time as CLOCK_PROCESS_CPUTIME_ID counts it (the node
+ * owns its core), maxrss the node's resident KiB; children: none. ERTS calls
+ * it for statistics(runtime), which the distribution handshake uses. */
+static int64_t sys_getrusage(u64 who, u64 usage)
+{
+    int64_t v[18] = {0}; /* 2 timevals, then 14 longs: 144 bytes */
+    if ((int64_t)who != 0 && (int64_t)who != -1 && who != 1)
+        return -EINVAL;
+    if (who != (u64)-1) {
+        uint64_t us = uptime_us();
+        v[0] = (int64_t)(us / 1000000), v[1] = (int64_t)(us % 1000000);
+        v[4] = (int64_t)(current()->node->vm.resident * (PAGE_SIZE / 1024));
+    }
+    return copy_to_user(usage, v, sizeof(v));
+}
+
 /* Handlers take fewer arguments than six: harmless in the x86-64 calling
  * convention, where the extra registers are simply not read. */
 #define SYS(nr, fn) [nr] = (syscall_fn)(void (*)(void))(fn)
@@ -173,7 +189,7 @@ static const syscall_fn table[] = {
     SYS(75, sys_fsync), SYS(77, sys_ftruncate), SYS(79, sys_getcwd), SYS(80, sys_chdir),
     SYS(82, sys_rename), SYS(83, sys_mkdir), SYS(84, sys_rmdir), SYS(87, sys_unlink),
     SYS(89, sys_readlink), SYS(95, sys_umask), SYS(96, sys_gettimeofday),
-    SYS(97, sys_getrlimit), SYS(99, sys_sysinfo), SYS(102, sys_getuid), SYS(104, sys_getuid),
+    SYS(97, sys_getrlimit), SYS(98, sys_getrusage), SYS(99, sys_sysinfo), SYS(102, sys_getuid), SYS(104, sys_getuid),
     SYS(107, sys_getuid), SYS(108, sys_getuid), SYS(110, sys_getppid), SYS(131, sys_ok),
     SYS(157, sys_prctl), SYS(158, sys_arch_prctl), SYS(186, sys_gettid), SYS(200, sys_tkill),
     SYS(202, sys_futex), SYS(203, sys_ok), SYS(204, sys_sched_getaffinity),

@@ -6,8 +6,9 @@ set -e
 # kernel, images, tests
 PKGS="nasm qemu-system-x86 bochs bochsbios vgabios libcmocka-dev python3 gcc make binutils"
 # ERTS: static musl build (tools/build-erts.sh), boot archive (tools/mkrootfs.py),
-# host checks (tests/host/); erlang-base gives the kernel/stdlib .beam files and erl.
-PKGS="$PKGS musl-tools erlang-base dpkg-dev perl m4 strace"
+# host checks (tests/host/); erlang-base gives the kernel/stdlib .beam files and erl,
+# erlang-dev the driver headers (bifs/).
+PKGS="$PKGS musl-tools erlang-base erlang-dev dpkg-dev perl m4 strace"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

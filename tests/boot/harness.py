@@ -50,12 +50,16 @@ def node_args(*argv):
     return "".join(a + "\n" for a in argv).encode()
 
 
-def node_args_then(expr):
+def node_args_then(expr, dist=True):
     """The usual arguments of a non-console node (rootfs/etc/hydros/node.args),
-    with `expr` evaluated after hydros:boot()."""
+    with `expr` evaluated after hydros:boot(). dist=False: a node with a name
+    but no distribution, which leaves its channel files to `expr`."""
     with open(os.path.join(ROOT, "rootfs", "etc", "hydros", "node.args")) as f:
         args = f.read().split("\n")[:-1]
     args[args.index("hydros:boot()")] = "hydros:boot(), " + expr
+    if not dist:
+        i = args.index("-proto_dist")
+        args[i:i + 3] = ["-dist_listen", "false"]
     return node_args(*args)
 
 

@@ -8,9 +8,9 @@
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
 
-%% Says on the console which core and partition this node has, then tells
-%% the kernel it is up (the kernel's "all N nodes up" line is then the last
-%% word of the boot). Off HydrOS (no /dev/hydros: the Linux comparison in
+%% Says on the console which core and partition this node has, tells the
+%% kernel it is up (the kernel's "all N nodes up" line is then the last word
+%% of the boot), and connects to the other nodes that are up. Off HydrOS (no /dev/hydros: the Linux comparison in
 %% bench/) it does nothing.
 boot() ->
     case file:read_file_info("/dev/hydros/self") of
@@ -18,7 +18,8 @@ boot() ->
             {Base, End} = partition(),
             io:format("c~b: ~s on core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
                       [core(), node(), core(), Base, End, (End - Base) bsr 20]),
-            ok = ready();
+            ok = ready(),
+            msgchan_dist:connect_all();
         {error, _} ->
             not_hydros
     end.
@@ -42,7 +43,7 @@ partition(Core) ->
 %% One map a core: core, state, heartbeat (its kernel's timer ticks),
 %% memory_kib (its node's resident memory), partition, fault.
 status() ->
-    {ok, Text} = file:read_file("/dev/hydros/nodes"),
+    {ok, Text} = prim_file:read_file("/dev/hydros/nodes"), % before the file server too (msgchan_listener)
     [parse_node(L) || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
 
 %% Prints a table of all nodes.

@@ -1,0 +1,109 @@
+%% Distribution workloads between nodes, for the boot tests of the carrier
+%% (tests/boot/test_dist.py) and bench/msgchan, which runs the same calls on
+%% HydrOS and on two Linux nodes over TCP. Every function runs on the
+%% calling node and spawns its helpers on the others (spawn/4), so the nodes
+%% need this module and nothing else.
+-module(msgchan_bench).
+-export([ring/2, ping_pong/2, throughput/3, send_binary/2, nodedown_latency/2]).
+-export([ring_member/0, echo/0, sink/2, binary_sink/1, nodedown_watcher/2]).
+
+%% A process on each of Nodes, in a ring, and a token passed Hops times
+%% around it: {Hops, Microseconds}.
+ring(Nodes, Hops) when Nodes =/= [], Hops > 0 ->
+    Pids = [spawn(N, ?MODULE, ring_member, []) || N <- Nodes],
+    [P ! {next, Next} || {P, Next} <- lists:zip(Pids, tl(Pids) ++ [hd(Pids)])],
+    T0 = now_us(),
+    hd(Pids) ! {token, Hops, self(), Hops},
+    receive
+        {token_home, Hops} -> ok
+    end,
+    T = now_us() - T0,
+    [P ! stop || P <- Pids],
+    {Hops, T}.
+
+ring_member() ->
+    receive {next, Next} -> ring_loop(Next) end.
+
+ring_loop(Next) ->
+    receive
+        {token, 0, Owner, Passes} -> Owner ! {token_home, Passes}, ring_loop(Next);
+        {token, Left, Owner, Passes} -> Next ! {token, Left - 1, Owner, Passes}, ring_loop(Next);
+        stop -> ok
+    end.
+
+%% Round trips of a small message to a process on Node: microseconds per
+%% round trip (the mean over N).
+ping_pong(Node, N) when N > 0 ->
+    Echo = spawn(Node, ?MODULE, echo, []),
+    Echo ! {self(), warm_up},
+    receive warm_up -> ok end,
+    T0 = now_us(),
+    ping(Echo, N),
+    T = now_us() - T0,
+    Echo ! stop,
+    T / N.
+
+ping(_Echo, 0) -> ok;
+ping(Echo, N) ->
+    Echo ! {self(), N},
+    receive N -> ping(Echo, N - 1) end.
+
+echo() ->
+    receive
+        {From, Msg} -> From ! Msg, echo();
+        stop -> ok
+    end.
+
+%% Count binaries of Size bytes to a process on Node: MiB/s, from the first
+%% send to the sink's acknowledgement of the last byte.
+throughput(Node, Size, Count) when Size > 0, Count > 0 ->
+    Sink = spawn(Node, ?MODULE, sink, [self(), Size * Count]),
+    Bin = binary:copy(<<"hydros!!">>, Size div 8 + 1),
+    Msg = binary:part(Bin, 0, Size),
+    T0 = now_us(),
+    [Sink ! Msg || _ <- lists:seq(1, Count)],
+    receive {sink_done, Sink} -> ok end,
+    (Size * Count / 1048576) / ((now_us() - T0) / 1.0e6).
+
+sink(From, 0) -> From ! {sink_done, self()};
+sink(From, Left) -> receive Bin -> sink(From, Left - byte_size(Bin)) end.
+
+%% A binary of Size bytes (64 KiB blocks, each random and numbered, so a lost,
+%% doubled or reordered block changes the checksum) sent from this node to
+%% a process on To, which checks it: {Size received, true when its MD5 is the
+%% sender's}.
+send_binary(To, Size) ->
+    Blocks = [[<<I:32>>, rand:bytes(65532)] || I <- lists:seq(1, Size div 65536)],
+    Bin = iolist_to_binary([Blocks, rand:bytes(Size rem 65536)]),
+    Sink = spawn(To, ?MODULE, binary_sink, [self()]),
+    Sink ! Bin,
+    receive
+        {got, Sink, Got, Md5} -> {Got, Md5 =:= erlang:md5(Bin)}
+    after 120000 -> timeout
+    end.
+
+binary_sink(From) ->
+    receive Bin -> From ! {got, self(), byte_size(Bin), erlang:md5(Bin)} end.
+
+%% Halts Victim while a process on each of Observers monitors it: for each
+%% observer, {Node, milliseconds from its go (sent just before the halt) to
+%% its nodedown} or {Node, timeout}.
+nodedown_latency(Observers, Victim) ->
+    Ws = [spawn(O, ?MODULE, nodedown_watcher, [self(), Victim]) || O <- Observers],
+    [receive {watching, W} -> ok end || W <- Ws],
+    [W ! go || W <- Ws],
+    rpc:cast(Victim, erlang, halt, []),
+    [receive
+         {nodedown_after, W, Us} -> {node(W), Us / 1000}
+     after 10000 -> {node(W), timeout}
+     end || W <- Ws].
+
+nodedown_watcher(Parent, Victim) ->
+    true = monitor_node(Victim, true),
+    Parent ! {watching, self()},
+    receive go -> ok end,
+    T0 = now_us(),
+    receive {nodedown, Victim} -> Parent ! {nodedown_after, self(), now_us() - T0} end.
+
+now_us() ->
+    erlang:monotonic_time(microsecond).
