@@ -18,6 +18,7 @@ import harness  # noqa: E402
 BENCH = os.path.join(ROOT, "build", "bench")
 NODE_ARGS = os.path.join(ROOT, "rootfs", "etc", "hydros", "console.args")
 INIT_SRC = os.path.join(ROOT, "bench", "lib", "linux_init.c")
+EPMD_SRC = os.path.join(ROOT, "bench", "lib", "bench_epmd.erl")
 
 
 def qemu(smp=1):
@@ -35,13 +36,6 @@ def run(cmd):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
-def newer(out, *inputs):
-    """True when out is missing or older than any of inputs."""
-    if not os.path.exists(out):
-        return True
-    return any(os.path.getmtime(i) > os.path.getmtime(out) for i in inputs)
-
-
 def linux_kernel():
     """The newest installed Debian cloud kernel (bench/deps.sh installs one)."""
     found = glob.glob("/boot/vmlinuz-*-cloud-amd64")
@@ -51,14 +45,24 @@ def linux_kernel():
     return max(found, key=key)
 
 
+def console_args():
+    """Core 0's argv as the image has it (one argument a line)."""
+    with open(NODE_ARGS) as f:
+        return [line for line in f.read().split("\n") if line]
+
+
 def ready_args():
     """The node's argv with the shell replaced by `-noshell -eval ...`: the
     same emulator and init flags, the two init flags added after `--`."""
-    with open(NODE_ARGS) as f:
-        argv = [line for line in f.read().split("\n") if line]
+    return eval_args(READY_EVAL)
+
+
+def eval_args(expr):
+    """Core 0's argv with the shell replaced by `-noshell -eval expr`."""
+    argv = console_args()
     if "--" not in argv or "-noshell" in argv or "-extra" in argv:
         sys.exit("bench: %s has no `--`, or already -noshell/-extra: cannot derive the -eval variant" % NODE_ARGS)
-    return argv + ["-noshell", "-eval", READY_EVAL]
+    return argv + ["-noshell", "-eval", expr]
 
 
 def image_copy():
@@ -73,34 +77,54 @@ def image_copy():
 
 
 def hydros_images(image):
-    """({variant: disk image}, {variant: its boot archive}): image (the one
+    """({variant: disk image}, {variant: core 0's argv}): image (the one
     `make` built, copied), and one whose node boots with -eval."""
     archive = harness.variant_archive("bench-ready", {"etc/hydros/console.args": harness.node_args(*ready_args())})
     return {"prompt": image,
             "ready": harness.variant_image("bench-ready", archive=archive)}, \
-           {"prompt": os.path.join(harness.BUILD, "archive.cpio"), "ready": archive}
+           {"prompt": console_args(), "ready": ready_args()}
 
 
-def linux_initrds(archives):
-    """{variant: initramfs}: each HydrOS boot archive, unchanged, followed
-    by a second cpio holding /init (Linux unpacks concatenated archives)."""
-    os.makedirs(os.path.join(BENCH, "linux-init"), exist_ok=True)
-    init = os.path.join(BENCH, "linux-init", "init")
-    if newer(init, INIT_SRC):
-        run(["musl-gcc", "-static", "-O2", "-Wall", "-Wextra", "-o", init, INIT_SRC])
-    init_cpio = os.path.join(BENCH, "linux-init.cpio")
-    if newer(init_cpio, init):
-        run([sys.executable, os.path.join(ROOT, "tools", "mkcpio.py"), os.path.dirname(init), init_cpio])
-    out = {}
-    for variant, archive in archives.items():
-        out[variant] = os.path.join(BENCH, "linux-%s.cpio" % variant)
-        if newer(out[variant], archive, init_cpio):
-            with open(out[variant] + ".new", "wb") as f:
-                for part in (archive, init_cpio):
-                    with open(part, "rb") as p:
-                        f.write(p.read())
-            os.replace(out[variant] + ".new", out[variant])
+def linux_argv(argv):
+    """A HydrOS node's argv for Linux: TCP distribution, its ports given by
+    bench_epmd (bench/lib/bench_epmd.erl), instead of the channels."""
+    i = argv.index("-proto_dist")
+    if argv[i:i + 3] != ["-proto_dist", "msgchan", "-no_epmd"]:
+        sys.exit("bench: expected `-proto_dist msgchan -no_epmd` in %s" % NODE_ARGS)
+    return argv[:i] + ["-epmd_module", "bench_epmd", "-pa", "/lib/bench/ebin"] + argv[i + 3:]
+
+
+def linux_initrd(name, nodes):
+    """An initramfs for Linux: the boot archive `make` built, followed by a
+    second cpio (Linux unpacks concatenated archives, later files winning)
+    with /init (bench/lib/linux_init.c), /etc/hosts (hydros is 127.0.0.1),
+    bench_epmd and the nodes' arguments, nodes = {core: HydrOS argv}: core
+    0's as etc/hydros/console.args, the others' as etc/hydros/cN.args."""
+    top = os.path.join(BENCH, "linux-" + name)
+    shutil.rmtree(top, ignore_errors=True)
+    for d in ("etc/hydros", "lib/bench/ebin"):
+        os.makedirs(os.path.join(top, d))
+    run(["musl-gcc", "-static", "-O2", "-Wall", "-Wextra", "-o", os.path.join(top, "init"), INIT_SRC])
+    run(["erlc", "-Werror", "-o", os.path.join(top, "lib", "bench", "ebin"), EPMD_SRC])
+    with open(os.path.join(top, "etc", "hosts"), "w") as f:
+        f.write("127.0.0.1 localhost hydros hydros.local\n")
+    for core, argv in nodes.items():
+        path = "console.args" if core == 0 else "c%d.args" % core
+        with open(os.path.join(top, "etc", "hydros", path), "wb") as f:
+            f.write(harness.node_args(*linux_argv(argv)))
+    extra = top + ".extra.cpio"
+    run([sys.executable, os.path.join(ROOT, "tools", "mkcpio.py"), top, extra])
+    out = top + ".cpio"
+    with open(out, "wb") as f:
+        for part in (os.path.join(harness.BUILD, "archive.cpio"), extra):
+            with open(part, "rb") as p:
+                f.write(p.read())
     return out
+
+
+def linux_initrds(argvs):
+    """{variant: initramfs} for {variant: core 0's argv}."""
+    return {variant: linux_initrd("boot-" + variant, {0: argv}) for variant, argv in argvs.items()}
 
 
 class TimedBoot(harness.Boot):
@@ -137,8 +161,8 @@ def hydros_boot(image, name, smp=1):
                      name, smp)
 
 
-def linux_boot(kernel, initrd, name):
-    return TimedBoot(qemu() + ["-kernel", kernel, "-initrd", initrd, "-append", LINUX_APPEND], name)
+def linux_boot(kernel, initrd, name, smp=1):
+    return TimedBoot(qemu(smp) + ["-kernel", kernel, "-initrd", initrd, "-append", LINUX_APPEND], name, smp)
 
 
 def other_qemus():

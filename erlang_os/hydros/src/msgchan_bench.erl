@@ -4,8 +4,29 @@
 %% calling node and spawns its helpers on the others (spawn/4), so the nodes
 %% need this module and nothing else.
 -module(msgchan_bench).
--export([ring/2, ping_pong/2, throughput/3, send_binary/2, nodedown_latency/2]).
+-export([report/1, ring/2, ping_pong/2, throughput/3, send_binary/2, nodedown_latency/2]).
 -export([ring_member/0, echo/0, sink/2, binary_sink/1, nodedown_watcher/2]).
+
+%% bench/msgchan's run on this node: waits for Peer to answer, warms the
+%% connection up, prints a line a figure ("msgchan_bench: rtt_us 123.45":
+%% the mean of 10000 round trips; mibs_1k, mibs_64k: MiB/s of 1 KiB and
+%% 64 KiB messages) and halts.
+report(Peer) ->
+    wait_for(Peer, 600),
+    _ = ping_pong(Peer, 200),
+    _ = throughput(Peer, 65536, 20),
+    Figures = [{rtt_us, ping_pong(Peer, 10000)},
+               {mibs_1k, throughput(Peer, 1024, 40000)},
+               {mibs_64k, throughput(Peer, 65536, 1600)}],
+    [io:format("msgchan_bench: ~s ~.2f~n", [Name, float(V)]) || {Name, V} <- Figures],
+    erlang:halt().
+
+wait_for(Peer, 0) -> exit({no_answer_from, Peer});
+wait_for(Peer, Tries) ->
+    case net_adm:ping(Peer) of
+        pong -> ok;
+        pang -> timer:sleep(100), wait_for(Peer, Tries - 1)
+    end.
 
 %% A process on each of Nodes, in a ring, and a token passed Hops times
 %% around it: {Hops, Microseconds}.
