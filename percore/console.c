@@ -59,11 +59,18 @@ void console_write(const char *s, uint64_t n)
  * QEMU stops sending while they are not taken, so nothing is lost. */
 void console_poll(void)
 {
-    if (this_core()->id != 0)
+    static uint64_t polled_at_tick = ~0ull;
+    struct core *c = this_core();
+    if (c->id != 0)
         return;
     logring_drain();
+    /* The UART once a tick: a port read is slow under emulation, and this
+     * runs on every return to user mode. */
     struct tty *t = console_tty();
-    while (t && (inb(COM1 + 5) & LSR_DATA_READY))
+    if (!t || polled_at_tick == c->ticks)
+        return;
+    polled_at_tick = c->ticks;
+    while (inb(COM1 + 5) & LSR_DATA_READY)
         tty_input(t, (char)inb(COM1));
 }
 

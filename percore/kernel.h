@@ -44,6 +44,7 @@ struct sched {
     struct thread *rq_head, *rq_tail;
     struct ktimer *timers; /* armed, sorted by deadline */
     uint64_t tick_deadline; /* the next scheduler tick, on the uptime clock */
+    uint64_t armed;         /* the deadline the LAPIC timer counts down to now */
     volatile bool need_resched;
 };
 
@@ -59,6 +60,7 @@ struct core {
     uint32_t lapic_id;
     volatile int state;
     volatile uint64_t ticks; /* LAPIC timer interrupts taken */
+    volatile uint64_t irqs;  /* every device interrupt taken (the idle spin watches it) */
     struct sched sched;
     struct node *node;       /* the user program this core runs, if any */
     /* The status block every core may read (hydros_dev.c prints it). */
@@ -85,7 +87,7 @@ static inline struct core *this_core(void)
 /* ---- console.c: COM1. Each kprintf call is written whole, never
  * interleaved with another core's output. */
 void console_init(void);
-void console_poll(void); /* feeds received bytes to the console tty; kernel context */
+void console_poll(void); /* feeds received bytes to the console tty (the UART at most once a tick); kernel context */
 void console_write(const char *s, uint64_t n); /* raw bytes, one lock for all of them */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -102,6 +102,8 @@ static _Noreturn void user_fault(struct trap_frame *f, const char *why)
 void trap(struct trap_frame *f)
 {
     bool from_user = f->cs & 3;
+    if (f->vector == VEC_TIMER || f->vector == VEC_CHAN)
+        this_core()->irqs++;
     switch (f->vector) {
     case VEC_TIMER: {
         struct core *c = this_core();
@@ -112,6 +114,7 @@ void trap(struct trap_frame *f)
             c->sched.tick_deadline = now + TICK_US;
         }
         lapic_timer_oneshot(c->sched.tick_deadline); /* sched moves it earlier for a ktimer */
+        c->sched.armed = c->sched.tick_deadline;
         lapic_eoi();
         break;
     }
