@@ -173,6 +173,11 @@ static void sum_words(struct sum *s, const uint8_t *p, size_t n) /* n % 8 == 0 *
     s->b = b;
 }
 
+static uint32_t sum_fold(const struct sum *s, uint32_t len)
+{
+    return (uint32_t)(mix64(s->a ^ mix64(s->b + len)) >> 32);
+}
+
 /* The last n bytes (the tail word zero-padded), then the fold. */
 static uint32_t sum_final(struct sum *s, const uint8_t *p, size_t n, uint32_t len)
 {
@@ -185,7 +190,36 @@ static uint32_t sum_final(struct sum *s, const uint8_t *p, size_t n, uint32_t le
         s->a += w;
         s->b += s->a;
     }
-    return (uint32_t)(mix64(s->a ^ mix64(s->b + len)) >> 32);
+    return sum_fold(s, len);
+}
+
+/* Copies n bytes and sums them in the same pass, as sum_words and then
+ * sum_final's tail would over dst: n % 8 == 0 except on a message's last
+ * piece. Each source word is loaded once and both stored and summed, so the
+ * sum is of what dst holds even if the source changes meanwhile. */
+static void copy_sum(struct sum *s, uint8_t *dst, const uint8_t *src, size_t n)
+{
+    uint64_t a = s->a, b = s->b;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        __builtin_memcpy(&w, src + i, 8);
+        __builtin_memcpy(dst + i, &w, 8);
+        a += w;
+        b += a;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        for (size_t k = 0; i + k < n; k++) {
+            uint8_t v = src[i + k];
+            dst[i + k] = v;
+            w |= (uint64_t)v << (8 * k);
+        }
+        a += w;
+        b += a;
+    }
+    s->a = a;
+    s->b = b;
 }
 
 uint32_t msgchan_payload_sum(const void *payload, uint32_t len)
@@ -227,14 +261,26 @@ static void ring_put(uint8_t *data, uint32_t ring_bytes, uint32_t off, const uin
         memcpy(data, src + first, n - first);
 }
 
-static void ring_get(uint8_t *dst, const uint8_t *data, uint32_t ring_bytes, uint32_t off,
-                     uint32_t n)
+/* ring_put of one buffer, and its msgchan_payload_sum, in one pass. */
+static uint32_t ring_put_sum(uint8_t *data, uint32_t ring_bytes, uint32_t off, const uint8_t *src,
+                             uint32_t n)
 {
+    struct sum s = {SUM_SEED, 0};
+    uint32_t first = ring_bytes - off < n ? ring_bytes - off : n; /* a whole number of words if n > first */
+    copy_sum(&s, data + off, src, first);
+    copy_sum(&s, data, src + first, n - first);
+    return sum_fold(&s, n);
+}
+
+/* The payload at off into dst, and the msgchan_payload_sum of dst, in one pass. */
+static uint32_t ring_get_sum(uint8_t *dst, const uint8_t *data, uint32_t ring_bytes, uint32_t off,
+                             uint32_t n)
+{
+    struct sum s = {SUM_SEED, 0};
     uint32_t first = ring_bytes - off < n ? ring_bytes - off : n;
-    if (first)
-        memcpy(dst, data + off, first);
-    if (n > first)
-        memcpy(dst + first, data, n - first);
+    copy_sum(&s, dst, data + off, first);
+    copy_sum(&s, dst + first, data, n - first);
+    return sum_fold(&s, n);
 }
 
 /* ---- attach ---- */
@@ -377,13 +423,17 @@ int msgchan_sendv(struct msgchan_tx *tx, const struct msgchan_iov *iov, unsigned
     if (err)
         return err;
 
-    uint32_t slot = (prod & tx->mask) * MSGCHAN_SLOT, off = slot + MSGCHAN_HDR_BYTES;
-    for (unsigned i = 0, at = off; i < n; i++) {
-        if (iov[i].len)
-            ring_put(tx->data, tx->ring_bytes, at, iov[i].base, iov[i].len);
-        at = (at + iov[i].len) & (tx->ring_bytes - 1);
+    uint32_t slot = (prod & tx->mask) * MSGCHAN_SLOT, off = slot + MSGCHAN_HDR_BYTES, dsum;
+    if (n == 1) { /* the usual case: copy and sum in one pass */
+        dsum = ring_put_sum(tx->data, tx->ring_bytes, off, iov[0].base, len);
+    } else {
+        for (unsigned i = 0, at = off; i < n; i++) {
+            if (iov[i].len)
+                ring_put(tx->data, tx->ring_bytes, at, iov[i].base, iov[i].len);
+            at = (at + iov[i].len) & (tx->ring_bytes - 1);
+        }
+        dsum = ring_sum(tx->data, tx->ring_bytes, off, len);
     }
-    uint32_t dsum = ring_sum(tx->data, tx->ring_bytes, off, len);
     uint32_t *h = (uint32_t *)(tx->data + slot);
     ST(&h[0], len);
     ST(&h[1], seq);
@@ -560,10 +610,8 @@ int msgchan_recv(struct msgchan_rx *rx, void *buf, uint32_t cap)
     struct msgchan_cons *c = rx->c;
     uint32_t cons = LD(&c->cons);
     uint32_t off = (cons & rx->mask) * MSGCHAN_SLOT + MSGCHAN_HDR_BYTES;
-    if (h.len)
-        ring_get(buf, rx->data, rx->ring_bytes, off, h.len);
     /* Checked on our own copy: the producer may be rewriting the slots. */
-    bool intact = msgchan_payload_sum(buf, h.len) == h.dsum;
+    bool intact = ring_get_sum(buf, rx->data, rx->ring_bytes, off, h.len) == h.dsum;
     ST(&c->next_seq, h.seq + 1);
     ST_REL(&c->cons, cons + need); /* free: the copy is done */
     rx_notify(rx);
