@@ -98,6 +98,7 @@ _Noreturn void core_run_node(void)
     while (!nodes_go)
         sti_hlt();
     chan_init_core();
+    inject_chan_poke();
     if (node_start(archive, archive_len) == 0)
         sched_start();
     core_idle();

@@ -4,12 +4,11 @@
  * the scheduler, does the work in kernel context. */
 #include "chan.h"
 
+#include "arch/x86.h"
 #include "heap.h"
 #include "msgchan.h"
 #include "sched.h"
 #include "uapi.h"
-
-#define CHAN_RING_BYTES (64u << 10)
 
 struct chan_file {
     struct file *file;
@@ -34,13 +33,19 @@ static struct chan_core *me(void)
 
 void chan_init_core(void)
 {
+    struct core *c = this_core();
     uint64_t size, base = mm_channel_region(&size);
-    uint32_t self = this_core()->id;
+    uint32_t self = c->id;
+    size_t off, len;
+    if (msgchan_core_block(ncores, CHAN_RING_BYTES, self, &off, &len))
+        panic("core %u has no block in the channel region", self);
+    c->cr3 = paging_core_tables(base, size, off, ALIGN_UP(len, PAGE_SIZE));
+    write_cr3(c->cr3);
     for (int k = 0; k < ncores; k++) {
         if ((uint32_t)k == self)
             continue;
-        if (msgchan_tx_attach(&chans[self].tx[k], P2V(base), size, self, k) ||
-            msgchan_rx_attach(&chans[self].rx[k], P2V(base), size, k, self))
+        if (msgchan_tx_attach(&chans[self].tx[k], (void *)CHAN_VIEW_BASE, size, self, k) ||
+            msgchan_rx_attach(&chans[self].rx[k], (void *)CHAN_VIEW_BASE, size, k, self))
             panic("core %u cannot attach its channel to core %d", self, k);
     }
 }
@@ -63,10 +68,11 @@ void chan_poll(void)
     if (!c->kick)
         return;
     c->kick = false;
-    uint64_t size, base = mm_channel_region(&size);
+    uint64_t size;
+    mm_channel_region(&size);
     for (int k = 0; k < ncores; k++)
         if (!c->closed[k] && k != (int)this_core()->id && cores[k].node_state == NODE_DEAD) {
-            msgchan_close_peer(P2V(base), size, this_core()->id, k);
+            msgchan_close_peer((void *)CHAN_VIEW_BASE, size, this_core()->id, k);
             c->closed[k] = true;
         }
     for (struct chan_file *cf = c->open; cf; cf = cf->next)

@@ -9,7 +9,12 @@
 #define HYDROS_CHAN_H
 #include "vfs.h"
 
-void chan_init_core(void);      /* attach this core's ends, once the region is laid out */
+#define CHAN_RING_BYTES (64u << 10) /* one ring of the N x N matrix */
+
+/* Once the region is laid out: this core's view of it (its own block
+ * writable, the rest read-only: paging_core_tables), loaded, and its ends
+ * of the rings attached through that view. */
+void chan_init_core(void);
 void chan_poll(void);           /* kernel context: doorbells rung at this core, dead peers */
 void chan_node_died(void);      /* this core's node is gone: tell every other core */
 void chan_kicked(void);         /* the VEC_CHAN interrupt: only sets a flag */

@@ -5,11 +5,16 @@
  *                  native code).
  *   debug_poke     /dev/hydros/poke makes the writing thread store to any
  *                  address from user mode: the isolation proof.
+ *   chan_poke=N    core N's kernel stores into its own block of the channel
+ *                  region, then into core N+1's, which must fault: each
+ *                  core writes only its own part (paging_core_tables).
  * And after any crash, the core's kernel says it is alive a second later,
  * from a timer, which shows its clock and scheduler still run. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan.h"
+#include "msgchan.h"
 #include "sched.h"
 #include "uapi.h"
 #include "vm.h"
@@ -47,6 +52,27 @@ int inject_node_started(struct node *n)
         return err;
     memcpy((void *)at, poke_code, sizeof(poke_code));
     return vm_protect(&n->vm, at, PAGE_SIZE, PROT_READ | PROT_EXEC);
+}
+
+/* Each store writes back the byte it read, so nothing changes if it lands. */
+static void rewrite_byte(volatile uint8_t *p)
+{
+    *p = *p;
+}
+
+void inject_chan_poke(void)
+{
+    const char *v = cmdline_get("chan_poke");
+    uint32_t me = this_core()->id, other = (me + 1) % (uint32_t)ncores;
+    size_t mine, theirs, len;
+    if (!v || !*v || strtoul(v, NULL, 10) != me || other == me ||
+        msgchan_core_block(ncores, CHAN_RING_BYTES, me, &mine, &len) ||
+        msgchan_core_block(ncores, CHAN_RING_BYTES, other, &theirs, &len))
+        return;
+    rewrite_byte((uint8_t *)CHAN_VIEW_BASE + mine);
+    kprintf("core %u: stored into its own channel block; now into core %u's\n", me, other);
+    rewrite_byte((uint8_t *)CHAN_VIEW_BASE + theirs);
+    kprintf("core %u: the store into core %u's channel block did not fault\n", me, other);
 }
 
 void node_before_user(struct trap_frame *f)

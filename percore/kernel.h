@@ -11,6 +11,7 @@
 #define PAGE_SIZE 4096ull
 #define KERNEL_VIRT_BASE 0xFFFFFFFF80000000ull
 #define PHYS_MAP_BASE 0xFFFF800000000000ull /* all physical memory, mapped 1:1 */
+#define CHAN_VIEW_BASE 0xFFFFFF0000000000ull /* PML4[510]: this core's view of the channel region */
 #define P2V(pa) ((void *)((uint64_t)(pa) + PHYS_MAP_BASE))
 #define V2P(va) ((uint64_t)(va) - PHYS_MAP_BASE)
 #define V2P_KERNEL(va) ((uint64_t)(va) - KERNEL_VIRT_BASE) /* for symbols of the kernel image */
@@ -56,6 +57,7 @@ struct core {
     struct core *self;  /* GS:0, so this_core() is one load */
     uint64_t user_rsp;  /* scratch for the syscall entry */
     uint64_t kstack_top; /* the current thread's kernel stack top */
+    uint64_t cr3;        /* its kernel page tables: kernel_cr3, then with its channel view */
     uint32_t id;        /* 0 = the boot core; dense, in MADT order */
     uint32_t lapic_id;
     volatile int state;
@@ -134,6 +136,7 @@ uint64_t mm_channel_region(uint64_t *size); /* physical base of the N x N ring r
 extern uint64_t kernel_cr3;
 extern uint64_t direct_map_end; /* physical memory below this is at P2V() */
 void paging_init(void); /* builds and loads them on the boot core */
+uint64_t paging_core_tables(uint64_t pa, uint64_t size, uint64_t w_off, uint64_t w_len);
 
 /* ---- apic.c: local APIC, timer, calibrated clocks. */
 extern uint64_t tsc_khz;

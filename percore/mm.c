@@ -10,6 +10,7 @@
 
 #include "bootinfo.h"
 #include "heap.h"
+#include "chan.h"
 #include "kernel.h"
 #include "memmap.h"
 #include "msgchan.h"
@@ -135,7 +136,6 @@ uint64_t mm_phys_top(void)
 #define KERNEL_POOL_PER_CORE (8ull << 20)  /* each node's threads and kernel objects */
 #define PART_MIN ((uint64_t)64 << 20)      /* below this ERTS does not boot */
 
-#define CHAN_RING_BYTES ((uint64_t)64 << 10) /* one ring of the N x N matrix */
 
 static struct part parts[MAX_CORES];
 static struct pmm part_pmm[MAX_CORES];
@@ -187,7 +187,7 @@ static void reserve_channels(int ncores)
     if (err)
         panic("msgchan_region_init: %d", err);
     kprintf("channels: %d x %d rings of %lu KiB at %016lx (%lu KiB)\n", ncores, ncores,
-            CHAN_RING_BYTES >> 10, chan_region, chan_region_size >> 10);
+            (unsigned long)CHAN_RING_BYTES >> 10, chan_region, chan_region_size >> 10);
 }
 
 uint64_t mm_channel_region(uint64_t *size)

@@ -170,7 +170,7 @@ static int load(struct node *n, const char *path, const char *const argv[], cons
             err = build_stack(&n->vm, &img, argv, envp, &rsp);
         if (!err)
             err = inject_node_started(n);
-        write_cr3(kernel_cr3);
+        write_cr3(this_core()->cr3);
     }
     if (err)
         return err;
@@ -323,7 +323,7 @@ void node_exited(struct node *n)
     c->node_pages = 0;
     c->node = NULL;
     chan_node_died();
-    write_cr3(kernel_cr3); /* off the node's page tables before freeing them */
+    write_cr3(this_core()->cr3); /* off the node's page tables before freeing them */
     bool power_off = c->id == 0 && !n->crashed;
     if (n->crashed)
         inject_node_crashed();

@@ -1,9 +1,14 @@
 /* The kernel's page tables: all physical memory (at least the first 4 GiB,
  * where the local APIC and IOAPIC live) mapped at PHYS_MAP_BASE with 2 MiB
  * pages, and the kernel image at KERNEL_VIRT_BASE. Nothing is mapped at low
- * addresses: that half belongs to user space. Supervisor-only throughout. */
+ * addresses: that half belongs to user space. Supervisor-only throughout.
+ * Each core then gets a copy with its own view of the channel region at
+ * CHAN_VIEW_BASE (paging_core_tables). */
 #include "arch/x86.h"
 #include "kernel.h"
+
+#include <stdbool.h>
+#include <string.h>
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
@@ -59,5 +64,34 @@ void paging_init(void)
 
     direct_map_end = top;
     kernel_cr3 = pml4;
+    this_core()->cr3 = pml4; /* until chan_init_core adds the channel view */
     write_cr3(pml4);
+}
+
+/* A new top-level table: the kernel's, plus size bytes of physical memory
+ * from pa mapped at CHAN_VIEW_BASE (PML4[510]) with 4 KiB pages, writable
+ * only in [w_off, w_off + w_len). Every core builds its
+ * own, so each core writes only its own part of the channel region. */
+uint64_t paging_core_tables(uint64_t pa, uint64_t size, uint64_t w_off, uint64_t w_len)
+{
+    if (size > GIB || (pa | size | w_off | w_len) & (PAGE_SIZE - 1))
+        panic("paging_core_tables: region %p + %lu is not page aligned or above 1 GiB", (void *)pa, size);
+    uint64_t pml4 = page_alloc(1), pdpt = page_alloc(1), pd = page_alloc(1);
+    memcpy(P2V(pml4), P2V(kernel_cr3), PAGE_SIZE);
+    memset(P2V(pdpt), 0, PAGE_SIZE);
+    memset(P2V(pd), 0, PAGE_SIZE);
+    uint64_t *pts = P2V(pd);
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        uint64_t i = off >> 21, j = (off >> 12) & 511;
+        if (!pts[i]) {
+            uint64_t pt = page_alloc(1);
+            memset(P2V(pt), 0, PAGE_SIZE);
+            pts[i] = pt | PTE_P | PTE_W;
+        }
+        bool writable = off >= w_off && off < w_off + w_len;
+        ((uint64_t *)P2V(pts[i] & ~0xFFFull))[j] = (pa + off) | PTE_P | (writable ? PTE_W : 0);
+    }
+    ((uint64_t *)P2V(pdpt))[0] = pd | PTE_P | PTE_W;
+    ((uint64_t *)P2V(pml4))[(CHAN_VIEW_BASE >> 39) & 511] = pdpt | PTE_P | PTE_W;
+    return pml4;
 }

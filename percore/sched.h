@@ -101,6 +101,7 @@ struct tty *console_tty(void);                /* the console's line discipline, 
 
 /* ---- inject.c: test hooks, off unless the command line asks */
 int inject_node_started(struct node *n);      /* with the node's CR3 loaded */
+void inject_chan_poke(void);                  /* after chan_init_core */
 void node_before_user(struct trap_frame *f);
 void inject_node_crashed(void);
 void node_exited(struct node *n);             /* its last thread is gone */

@@ -90,6 +90,7 @@ void ap_main(uint64_t core_id)
 {
     struct core *c = &cores[core_id];
     write_cr3(kernel_cr3);
+    c->cr3 = kernel_cr3; /* until chan_init_core adds the channel view */
     desc_init_core(c);
     cpu_init_core();
     lapic_init_core();

@@ -141,7 +141,7 @@ int vm_create(struct vm *vm, struct pmm *pmm, uint64_t limit_pages)
     vm->pml4 = vm_page_alloc(vm);
     if (!vm->pml4)
         return -ENOMEM;
-    memcpy(table(vm->pml4) + 256, table(kernel_cr3) + 256, 256 * sizeof(uint64_t));
+    memcpy(table(vm->pml4) + 256, table(this_core()->cr3) + 256, 256 * sizeof(uint64_t));
     vma_init(&vm->areas, limit_pages);
     return 0;
 }

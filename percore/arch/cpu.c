@@ -1,6 +1,8 @@
 /* Per-core CPU features the kernel relies on: SSE for user code (the FPU
- * state is saved with FXSAVE on every switch), NX, and the syscall
- * instruction's MSRs. Called once on every core. */
+ * state is saved with FXSAVE on every switch), NX, write protection in
+ * kernel mode too (a core's read-only view of the other cores' channel
+ * blocks holds against its own kernel), and the syscall instruction's MSRs.
+ * Called once on every core. */
 #include "arch/x86.h"
 #include "kernel.h"
 
@@ -11,6 +13,7 @@
 #define MSR_SFMASK 0xC0000084
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
+#define CR0_WP (1ull << 16)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
 
@@ -20,7 +23,7 @@ void cpu_init_core(void)
 {
     uint64_t cr0, cr4;
     __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-    __asm__ volatile("mov %0, %%cr0" ::"r"((cr0 & ~CR0_EM) | CR0_MP));
+    __asm__ volatile("mov %0, %%cr0" ::"r"((cr0 & ~CR0_EM) | CR0_MP | CR0_WP));
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     __asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_OSFXSR | CR4_OSXMMEXCPT));
 

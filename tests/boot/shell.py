@@ -18,6 +18,10 @@ PROMPT = r"(?:\(c\d+@hydros\))?(?P<n>\d+)> "  # the node is named: (c0@hydros)1>
 # The node says which core it has, then the kernel that every node is up;
 # those lines may come before or after the first prompt: wait for all three.
 BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
+# Lines that may land between the echo and the next prompt but are no part of
+# the reply: other nodes' output (each line [cN]-prefixed by core 0's kernel)
+# and the kernel's own lines, which always start a line of their own.
+NOT_REPLY = re.compile(r"^(?:\[c\d+\] |node \d+: |hydros: |core \d+ |\*\*\* core \d+)")
 
 
 class Shell:
@@ -70,7 +74,7 @@ class Shell:
             raise AssertionError("%s: after prompt %d came prompt %s; console was:\n%s" % (
                 expr, self.prompt, m.group("n"), self.boot.text()[-3000:]))
         self.prompt += 1
-        out = m.group("out")
+        out = "".join(line for line in m.group("out").splitlines(True) if not NOT_REPLY.match(line))
         return (out[:-1] if out.endswith("\n") else out), seconds
 
     def eval(self, expr, timeout=30):

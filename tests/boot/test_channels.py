@@ -1,11 +1,18 @@
 """The kernel's channel files over the msgchan rings: a message written to
 /dev/chan/2 on core 1 is read whole from /dev/chan/1 on core 2 (the doorbell
 IPI wakes the blocked reader), and when a node dies its peers' channels to
-it read end-of-file at once."""
+it read end-of-file at once. Each core's kernel sees the region through its
+own page tables: it may write its own block and no other."""
 import unittest
 
-from harness import node_args_then, variant_archive, variant_image
+from harness import Boot, node_args_then, variant_archive, variant_image
 from shell import Shell
+
+POKE_FAULT = (r"^core 1: stored into its own channel block; now into core 2's\n\n?"
+              r"\*\*\* core 1: exception 14 \(page fault\), error code 0x3, kernel mode\n"
+              r"  rip 0x[0-9a-f]{16}  rsp 0x[0-9a-f]{16}  rflags 0x[0-9a-f]+  cr2 0xffffff00[0-9a-f]{8}\n"
+              r"(  .*\n){5}"
+              r"\*\*\* core 1 stopped; the other cores keep running$")
 
 
 C1 = ('hydros:wait_up(), {ok, F} = file:open("/dev/chan/2", [write, raw, binary]), '
@@ -30,6 +37,15 @@ class Channels(unittest.TestCase):
             b.expect(r"^\[c3\] c3 reads eof$", 30)
             rows = {l.split()[0]: l.split()[1] for l in sh.eval("hydros:nodes().").split("\n") if l[:1] == "c"}
             self.assertEqual(rows, {"c0": "running", "c1": "dead", "c2": "running", "c3": "running"})
+
+
+class ChannelView(unittest.TestCase):
+    def test_a_core_cannot_write_another_cores_block(self):
+        image = variant_image("chan-poke", cmdline="chan_poke=1")
+        with Boot("qemu", smp=3, image=image, name="qemu-chan-poke") as b:
+            b.expect(POKE_FAULT, 60)
+            b.expect(r"^\[c2\] c2: c2@hydros on core 2 up", 60)
+            self.assertNotIn("did not fault", b.text())
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ class Dist(unittest.TestCase):
         reply = squeeze(self.sh.eval(
             "msgchan_bench:nodedown_latency([c0@hydros, c1@hydros, c2@hydros], c3@hydros).", 60))
         got = dict(re.findall(r"\{(c\d@hydros),([\d.]+|timeout)\}", reply))
+        print("  nodedown after c3's halt, ms: %s" % ", ".join("%s %s" % kv for kv in sorted(got.items())))
         self.assertEqual(sorted(got), NODES[:3], reply)
         for node, ms in got.items():
             self.assertNotEqual(ms, "timeout", reply)
