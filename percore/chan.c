@@ -31,13 +31,22 @@ static struct chan_core *me(void)
     return &chans[this_core()->id];
 }
 
+uint32_t chan_ring_bytes(int ncores)
+{
+    uint64_t rings = (uint64_t)ncores * (uint64_t)(ncores > 1 ? ncores - 1 : 1);
+    uint32_t bytes = 1u << 20;
+    while (bytes > (64u << 10) && rings * bytes > CHAN_REGION_BUDGET)
+        bytes >>= 1;
+    return bytes;
+}
+
 void chan_init_core(void)
 {
     struct core *c = this_core();
     uint64_t size, base = mm_channel_region(&size);
     uint32_t self = c->id;
     size_t off, len;
-    if (msgchan_core_block(ncores, CHAN_RING_BYTES, self, &off, &len))
+    if (msgchan_core_block(ncores, chan_ring_bytes(ncores), self, &off, &len))
         panic("core %u has no block in the channel region", self);
     c->cr3 = paging_core_tables(base, size, off, ALIGN_UP(len, PAGE_SIZE));
     write_cr3(c->cr3);
@@ -143,6 +152,13 @@ static uint32_t chan_poll_file(struct file *f)
     return ev;
 }
 
+/* The next message's length, so that a read checks only that much of its
+ * buffer (do_io). */
+static int64_t chan_next_len(struct file *f)
+{
+    return msgchan_peek(&me()->rx[peer_of(f)]);
+}
+
 /* st_blksize is the largest message a write may carry. */
 static int chan_stat(struct file *f, struct linux_stat *st)
 {
@@ -184,4 +200,5 @@ static void chan_release(struct file *f)
 
 const struct file_ops chan_ops = {
     .read = chan_read, .write = chan_write, .poll = chan_poll_file, .stat = chan_stat, .release = chan_release, .open = chan_open,
+    .next_len = chan_next_len,
 };

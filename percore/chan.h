@@ -9,7 +9,12 @@
 #define HYDROS_CHAN_H
 #include "vfs.h"
 
-#define CHAN_RING_BYTES (64u << 10) /* one ring of the N x N matrix */
+/* The size of one ring of the N x N matrix for ncores cores: the largest
+ * power of two from 64 KiB to 1 MiB that keeps the region within
+ * CHAN_REGION_BUDGET (or 64 KiB). Bigger rings carry a 64 KiB message whole
+ * and let a sender run further ahead. */
+#define CHAN_REGION_BUDGET (16u << 20)
+uint32_t chan_ring_bytes(int ncores);
 
 /* Once the region is laid out: this core's view of it (its own block
  * writable, the rest read-only: paging_core_tables), loaded, and its ends

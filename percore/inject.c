@@ -66,8 +66,8 @@ void inject_chan_poke(void)
     uint32_t me = this_core()->id, other = (me + 1) % (uint32_t)ncores;
     size_t mine, theirs, len;
     if (!v || !*v || strtoul(v, NULL, 10) != me || other == me ||
-        msgchan_core_block(ncores, CHAN_RING_BYTES, me, &mine, &len) ||
-        msgchan_core_block(ncores, CHAN_RING_BYTES, other, &theirs, &len))
+        msgchan_core_block(ncores, chan_ring_bytes(ncores), me, &mine, &len) ||
+        msgchan_core_block(ncores, chan_ring_bytes(ncores), other, &theirs, &len))
         return;
     rewrite_byte((uint8_t *)CHAN_VIEW_BASE + mine);
     kprintf("core %u: stored into its own channel block; now into core %u's\n", me, other);

@@ -181,13 +181,14 @@ static uint64_t fixed_size(int core)
  * pool, laid out (msgchan_region_init) before any core uses it. */
 static void reserve_channels(int ncores)
 {
-    chan_region_size = ALIGN_UP(msgchan_region_size(ncores, CHAN_RING_BYTES), PAGE_SIZE);
+    uint32_t ring_bytes = chan_ring_bytes(ncores);
+    chan_region_size = ALIGN_UP(msgchan_region_size(ncores, ring_bytes), PAGE_SIZE);
     chan_region = page_alloc(chan_region_size / PAGE_SIZE);
-    int err = msgchan_region_init(P2V(chan_region), chan_region_size, ncores, CHAN_RING_BYTES);
+    int err = msgchan_region_init(P2V(chan_region), chan_region_size, ncores, ring_bytes);
     if (err)
         panic("msgchan_region_init: %d", err);
     kprintf("channels: %d x %d rings of %lu KiB at %016lx (%lu KiB)\n", ncores, ncores,
-            (unsigned long)CHAN_RING_BYTES >> 10, chan_region, chan_region_size >> 10);
+            (unsigned long)ring_bytes >> 10, chan_region, chan_region_size >> 10);
 }
 
 uint64_t mm_channel_region(uint64_t *size)

@@ -82,8 +82,15 @@ static int64_t do_io(struct file *f, u64 ubuf, u64 len, bool is_read)
     file_get(f); /* another thread may close the fd while this one waits */
     int64_t r;
     for (;;) {
-        void *kbuf = user_buffer(ubuf, len, is_read);
-        if (!kbuf && len) {
+        /* A message file's read touches only the message (nothing when
+         * there is none): check and fault in only that much of the buffer. */
+        uint64_t touch = len;
+        if (is_read && f->ops->next_len) {
+            int64_t next = f->ops->next_len(f);
+            touch = next < 0 ? 0 : (uint64_t)next < len ? (uint64_t)next : len;
+        }
+        void *kbuf = user_buffer(ubuf, touch, is_read);
+        if (!kbuf && touch) {
             r = -EFAULT;
             break;
         }

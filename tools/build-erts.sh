@@ -26,6 +26,7 @@ CONFIGURE_FLAGS=(
     --without-ssl --without-javac --without-wx --without-odbc
     --disable-sctp
     --without-common_test --without-megaco --without-snmp
+    ac_cv_header_sys_timerfd_h=no
 )
 [ -z "$STATIC_DRIVERS" ] || CONFIGURE_FLAGS+=("--enable-static-drivers=$STATIC_DRIVERS")
 
