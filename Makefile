@@ -30,7 +30,7 @@ LIBC_SRCS := $(wildcard libc-mini/*.c)
 KERNEL_SRCS := $(wildcard percore/*.c percore/arch/*.c msgchan/*.c)
 KERNEL_ASM := $(wildcard percore/arch/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(B)/k/%.o,$(LIBC_SRCS) $(KERNEL_SRCS)) \
-	$(patsubst %.S,$(B)/k/%.o,$(KERNEL_ASM)) $(B)/k/trampoline.o
+	$(patsubst %.S,$(B)/k/%.o,$(KERNEL_ASM)) $(B)/k/trampoline.o $(B)/k/vdso_image.o
 
 $(B)/k/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -46,6 +46,21 @@ $(B)/k/trampoline.o: $(B)/boot/trampoline.bin
 	cd $(B)/boot && objcopy -I binary -O elf64-x86-64 -B i386:x86-64 \
 	  --rename-section .data=.rodata,alloc,load,readonly,data,contents \
 	  trampoline.bin $(abspath $@)
+# The vDSO every node maps (percore/vdso.h): a shared object with no
+# relocations (it runs wherever it is mapped), embedded in the kernel.
+$(B)/vdso/vdso.so: percore/vdso/vdso.c percore/vdso/vdso.lds percore/vdso_data.h
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -shared -nostdlib -fno-stack-protector \
+	  -fno-asynchronous-unwind-tables -Ipercore -Wl,-T,percore/vdso/vdso.lds -Wl,--hash-style=both \
+	  -Wl,-soname=linux-vdso.so.1 -Wl,-z,max-page-size=4096 -Wl,--no-undefined -Wl,--build-id=none \
+	  -o $@ percore/vdso/vdso.c
+	@readelf -rW $@ | grep -q 'no relocations' || { echo "$@ has relocations"; rm -f $@; exit 1; }
+$(B)/k/vdso_image.o: $(B)/vdso/vdso.so
+	@mkdir -p $(dir $@)
+	cd $(B)/vdso && objcopy -I binary -O elf64-x86-64 -B i386:x86-64 \
+	  --rename-section .data=.rodata,alloc,load,readonly,data,contents \
+	  --redefine-sym _binary_vdso_so_start=vdso_image_start --redefine-sym _binary_vdso_so_end=vdso_image_end \
+	  vdso.so $(abspath $@)
 $(B)/kernel.elf: $(KERNEL_OBJS) percore/arch/kernel.ld
 	ld -nostdlib -z max-page-size=4096 -z noexecstack -T percore/arch/kernel.ld -o $@ $(KERNEL_OBJS)
 -include $(KERNEL_OBJS:.o=.d)
@@ -104,7 +119,8 @@ $(B)/progs/%: tests/boot/progs/%.c | deps
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -o $@ $<
 
-boot-test: deps images/hydros.img $(B)/progs/badptr
+BOOT_PROGS := $(patsubst tests/boot/progs/%.c,$(B)/progs/%,$(wildcard tests/boot/progs/*.c))
+boot-test: deps images/hydros.img $(BOOT_PROGS)
 	python3 tests/boot/run_all.py
 
 test: unit-test boot-test

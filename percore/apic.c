@@ -30,7 +30,7 @@
 uint64_t tsc_khz;
 static volatile uint32_t *lapic;
 static uint32_t timer_count; /* APIC timer counts (divide by 16) per TICK_US */
-static uint64_t tsc_boot;
+uint64_t tsc_boot;
 
 static uint32_t rd(uint32_t reg) { return lapic[reg / 4]; }
 static void wr(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }

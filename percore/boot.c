@@ -12,6 +12,7 @@
 #include "chan.h"
 #include "hydros_dev.h"
 #include "sched.h"
+#include "vdso.h"
 
 #define TICK_CHECK_US 2000000
 #define DEFAULT_LAPIC 0xFEE00000ull
@@ -154,6 +155,7 @@ void kmain(uint64_t boot_info_phys)
     sti();
     check_ticks();
     rtc_init();
+    vdso_init();
     sched_init_core();
     archive = P2V(bi->archive_phys);
     archive_len = bi->archive_size;

@@ -200,7 +200,7 @@ uint32_t elf_page_prot(const struct elf_image *img, uint64_t page_addr)
 /* ---- Initial stack */
 
 static const char platform[] = "x86_64";
-#define AUXV_PAIRS 18 /* including AT_NULL */
+#define AUXV_PAIRS 19 /* including AT_NULL */
 
 /* Entries in a NULL-terminated array and the bytes of their strings with
  * terminators; false if that passes limit bytes (so nothing can wrap). */
@@ -258,7 +258,7 @@ static void put_strings(const struct stack_writer *w, const char *const v[], uin
 
 uint64_t elf_build_stack(void *buf, uint64_t size, uint64_t top, const struct elf_image *img,
                          const char *const argv[], const char *const envp[],
-                         const uint8_t random[16], uint64_t hwcap)
+                         const uint8_t random[16], uint64_t hwcap, uint64_t vdso)
 {
     if (!buf || !img || !random || size > top)
         return 0;
@@ -322,6 +322,7 @@ uint64_t elf_build_stack(void *buf, uint64_t size, uint64_t top, const struct el
         { ELF_AT_CLKTCK, 100 },
         { ELF_AT_EXECFN, u_execfn },
         { ELF_AT_PLATFORM, u_platform },
+        { ELF_AT_SYSINFO_EHDR, vdso },
         { ELF_AT_NULL, 0 },
     };
     for (int i = 0; i < AUXV_PAIRS; i++) {

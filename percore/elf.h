@@ -79,6 +79,7 @@ struct elf64_phdr {
 #define ELF_AT_CLKTCK 17
 #define ELF_AT_SECURE 23
 #define ELF_AT_RANDOM 25
+#define ELF_AT_SYSINFO_EHDR 33
 #define ELF_AT_EXECFN 31
 
 /* ---- What the loader accepts. */
@@ -146,13 +147,14 @@ uint32_t elf_page_prot(const struct elf_image *img, uint64_t page_addr);
  * argc, argv[0..argc-1], NULL, envp[...], NULL, and the auxv pairs (AT_PHDR,
  * AT_PHENT, AT_PHNUM, AT_PAGESZ 4096, AT_BASE 0, AT_FLAGS 0, AT_ENTRY,
  * AT_UID, AT_EUID, AT_GID, AT_EGID, AT_SECURE all 0, AT_RANDOM, AT_HWCAP =
- * hwcap, AT_CLKTCK 100, AT_EXECFN, AT_PLATFORM), ending with AT_NULL.
+ * hwcap, AT_CLKTCK 100, AT_EXECFN, AT_PLATFORM, AT_SYSINFO_EHDR = vdso, the
+ * vDSO's address or 0 for none), ending with AT_NULL.
  * Every pointer written is a user address. argv and envp are NULL-terminated
  * arrays of kernel strings; NULL means none. Returns the user rsp, 16-byte
  * aligned and pointing at argc; or 0, with buf untouched, if it does not fit
  * in size bytes or an argument is bad (buf, img or random NULL, size > top). */
 uint64_t elf_build_stack(void *buf, uint64_t size, uint64_t top, const struct elf_image *img,
                          const char *const argv[], const char *const envp[],
-                         const uint8_t random[16], uint64_t hwcap);
+                         const uint8_t random[16], uint64_t hwcap, uint64_t vdso);
 
 #endif

@@ -140,6 +140,7 @@ uint64_t paging_core_tables(uint64_t pa, uint64_t size, uint64_t w_off, uint64_t
 
 /* ---- apic.c: local APIC, timer, calibrated clocks. */
 extern uint64_t tsc_khz;
+extern uint64_t tsc_boot; /* the TSC at uptime 0 */
 void apic_init_boot(uint64_t lapic_phys); /* boot core: map, calibrate against the PIT */
 void lapic_init_core(void);               /* every core: enable, start the periodic timer */
 uint32_t lapic_id(void);
@@ -158,6 +159,7 @@ uint64_t sharedtext_page(const void *src); /* a kernel page holding src's 4 KiB,
 /* ---- rtc.c */
 void rtc_init(void); /* boot core, once the TSC is calibrated */
 uint64_t realtime_us(void);
+uint64_t rtc_epoch_us(void); /* the wall clock at uptime 0: realtime_us() - uptime_us() */
 
 /* ---- smp.c: starting the other cores. */
 struct acpi_info;

@@ -17,6 +17,7 @@
 #include "sched.h"
 #include "syscall.h"
 #include "uapi.h"
+#include "vdso.h"
 #include "vfs.h"
 #include "vm.h"
 
@@ -130,7 +131,8 @@ static int load_segments(struct vm *vm, const struct elf_image *img, const uint8
     return err;
 }
 
-/* The stack area (pages on demand) with argv, envp and auxv at its top. */
+/* The stack area (pages on demand) with argv, envp and auxv at its top, and
+ * the vDSO (its address is in the auxv). */
 static int build_stack(struct vm *vm, const struct elf_image *img, const char *const argv[],
                        const char *const envp[], uint64_t *rsp)
 {
@@ -146,7 +148,13 @@ static int build_stack(struct vm *vm, const struct elf_image *img, const char *c
         random[i] = (uint8_t)(rdtsc() >> (i % 8));
     uint32_t r[4];
     cpuid(1, 0, r);
-    *rsp = elf_build_stack(image, STACK_IMAGE, VM_STACK_TOP, img, argv, envp, random, r[3]);
+    uint64_t vdso;
+    err = vdso_map(vm, &vdso);
+    if (err) {
+        kfree(image);
+        return err;
+    }
+    *rsp = elf_build_stack(image, STACK_IMAGE, VM_STACK_TOP, img, argv, envp, random, r[3], vdso);
     err = *rsp ? vm_prefault(vm, VM_STACK_TOP - STACK_IMAGE, STACK_IMAGE, true) : -E2BIG;
     if (!err)
         memcpy((void *)(VM_STACK_TOP - STACK_IMAGE), image, STACK_IMAGE);

@@ -50,6 +50,11 @@ void rtc_init(void)
     kprintf("rtc: %04u-%02u-%02u %02u:%02u:%02u UTC\n", year, month, day, hour, min, sec);
 }
 
+uint64_t rtc_epoch_us(void)
+{
+    return boot_epoch_us;
+}
+
 uint64_t realtime_us(void)
 {
     return boot_epoch_us + uptime_us();

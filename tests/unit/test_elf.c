@@ -368,7 +368,7 @@ static void test_beam(void **state)
     uint64_t size = 64 * 1024, top = 0x7ffffffff000ull - 0x10000;
     uint8_t *buf = malloc(size), rnd[16] = { 1, 2, 3 };
     assert_non_null(buf);
-    assert_int_not_equal(elf_build_stack(buf, size, top, &img, argv, envp, rnd, 0x178bfbff), 0);
+    assert_int_not_equal(elf_build_stack(buf, size, top, &img, argv, envp, rnd, 0x178bfbff, 0), 0);
     free(buf);
     free(f.data);
 }
@@ -963,12 +963,12 @@ static void check_stack(const uint8_t *buf, uint64_t size, uint64_t top, uint64_
     static const struct { int key; uint64_t want; } fixed[] = {
         { ELF_AT_PAGESZ, 4096 }, { ELF_AT_BASE, 0 }, { ELF_AT_FLAGS, 0 }, { ELF_AT_UID, 0 },
         { ELF_AT_EUID, 0 }, { ELF_AT_GID, 0 }, { ELF_AT_EGID, 0 }, { ELF_AT_SECURE, 0 },
-        { ELF_AT_CLKTCK, 100 }, { ELF_AT_PHENT, 56 },
+        { ELF_AT_CLKTCK, 100 }, { ELF_AT_PHENT, 56 }, { ELF_AT_SYSINFO_EHDR, 0 },
     };
     int nkeys = 0;
     for (int k = 0; k < 64; k++)
         nkeys += seen[k];
-    assert_int_equal(nkeys, 17);
+    assert_int_equal(nkeys, 18);
     for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++) {
         assert_true(seen[fixed[k].key]);
         assert_int_equal(val[fixed[k].key], fixed[k].want);
@@ -1011,7 +1011,7 @@ static void test_stack_layout(void **state)
     uint8_t *buf = malloc(size);
     assert_non_null(buf);
     memset(buf, 0xa5, size);
-    uint64_t rsp = elf_build_stack(buf, size, top, &g_prog_img, argv, envp, g_rnd, 0x178bfbff);
+    uint64_t rsp = elf_build_stack(buf, size, top, &g_prog_img, argv, envp, g_rnd, 0x178bfbff, 0);
     assert_int_not_equal(rsp, 0);
     check_stack(buf, size, top, rsp, &g_prog_img, argv, envp, g_rnd, 0x178bfbff);
     /* Nothing below rsp was written. */
@@ -1020,11 +1020,11 @@ static void test_stack_layout(void **state)
 
     /* No arguments, no environment. */
     memset(buf, 0xa5, size);
-    rsp = elf_build_stack(buf, size, top, &g_prog_img, NULL, NULL, g_rnd, 0);
+    rsp = elf_build_stack(buf, size, top, &g_prog_img, NULL, NULL, g_rnd, 0, 0);
     assert_int_not_equal(rsp, 0);
     check_stack(buf, size, top, rsp, &g_prog_img, NULL, NULL, g_rnd, 0);
     static const char *const none[] = { NULL };
-    rsp = elf_build_stack(buf, size, top, &g_prog_img, none, none, g_rnd, 0);
+    rsp = elf_build_stack(buf, size, top, &g_prog_img, none, none, g_rnd, 0, 0);
     check_stack(buf, size, top, rsp, &g_prog_img, none, none, g_rnd, 0);
     free(buf);
 }
@@ -1050,7 +1050,7 @@ static void test_stack_alignment(void **state)
                     for (int i = 0; i < nenv; i++)
                         envp[i] = str + ((i + 3) % (slen + 1));
                     uint64_t top = 0x7ffe00000000ull - off;
-                    uint64_t rsp = elf_build_stack(buf, size, top, &g_prog_img, argv, envp, g_rnd, 1);
+                    uint64_t rsp = elf_build_stack(buf, size, top, &g_prog_img, argv, envp, g_rnd, 1, 0);
                     assert_int_not_equal(rsp, 0);
                     check_stack(buf, size, top, rsp, &g_prog_img, argv, envp, g_rnd, 1);
                 }
@@ -1064,14 +1064,14 @@ static void check_min_size(uint64_t top, const char *const argv[], const char *c
     uint64_t big = top < (1 << 20) ? top : (1 << 20);
     uint8_t *ref = malloc(big);
     assert_non_null(ref);
-    uint64_t rsp = elf_build_stack(ref, big, top, &g_prog_img, argv, envp, g_rnd, 5);
+    uint64_t rsp = elf_build_stack(ref, big, top, &g_prog_img, argv, envp, g_rnd, 5, 0);
     assert_int_not_equal(rsp, 0);
     uint64_t need = top - rsp;
     for (uint64_t size = 0; size <= need; size++) {
         uint8_t *buf = malloc(size ? size : 1);
         assert_non_null(buf);
         memset(buf, 0x5a, size);
-        uint64_t r = elf_build_stack(buf, size, top, &g_prog_img, argv, envp, g_rnd, 5);
+        uint64_t r = elf_build_stack(buf, size, top, &g_prog_img, argv, envp, g_rnd, 5, 0);
         if (size < need) {
             if (r != 0)
                 fail_msg("size %" PRIu64 " < %" PRIu64 " gave rsp %#" PRIx64, size, need, r);
@@ -1104,11 +1104,11 @@ static void test_stack_bad_args_and_big(void **state)
     (void)state;
     uint8_t buf[1024];
     const uint64_t top = 0x7ffffffde000ull;
-    assert_int_equal(elf_build_stack(NULL, 1024, top, &g_prog_img, NULL, NULL, g_rnd, 0), 0);
-    assert_int_equal(elf_build_stack(buf, 1024, top, NULL, NULL, NULL, g_rnd, 0), 0);
-    assert_int_equal(elf_build_stack(buf, 1024, top, &g_prog_img, NULL, NULL, NULL, 0), 0);
-    assert_int_equal(elf_build_stack(buf, 1024, 1000, &g_prog_img, NULL, NULL, g_rnd, 0), 0);
-    assert_int_not_equal(elf_build_stack(buf, 1024, 1024, &g_prog_img, NULL, NULL, g_rnd, 0), 0);
+    assert_int_equal(elf_build_stack(NULL, 1024, top, &g_prog_img, NULL, NULL, g_rnd, 0, 0), 0);
+    assert_int_equal(elf_build_stack(buf, 1024, top, NULL, NULL, NULL, g_rnd, 0, 0), 0);
+    assert_int_equal(elf_build_stack(buf, 1024, top, &g_prog_img, NULL, NULL, NULL, 0, 0), 0);
+    assert_int_equal(elf_build_stack(buf, 1024, 1000, &g_prog_img, NULL, NULL, g_rnd, 0, 0), 0);
+    assert_int_not_equal(elf_build_stack(buf, 1024, 1024, &g_prog_img, NULL, NULL, g_rnd, 0, 0), 0);
 
     /* Thousands of environment strings, some long. */
     enum { N = 3000 };
@@ -1125,10 +1125,29 @@ static void test_stack_bad_args_and_big(void **state)
     uint64_t size = 256 * 1024;
     uint8_t *big = malloc(size);
     assert_non_null(big);
-    uint64_t rsp = elf_build_stack(big, size, top, &g_prog_img, argv, envp, g_rnd, 0);
+    uint64_t rsp = elf_build_stack(big, size, top, &g_prog_img, argv, envp, g_rnd, 0, 0);
     assert_int_not_equal(rsp, 0);
     check_stack(big, size, top, rsp, &g_prog_img, argv, envp, g_rnd, 0);
     free(big);
+}
+
+/* The vDSO's address, when there is one, is AT_SYSINFO_EHDR's value. */
+static void test_stack_vdso_address(void **state)
+{
+    (void)state;
+    uint8_t buf[4096];
+    const uint64_t top = 0x7ffffffde000ull, vdso = 0x7ffffff11000ull;
+    uint64_t rsp = elf_build_stack(buf, sizeof(buf), top, &g_prog_img, NULL, NULL, g_rnd, 0, vdso);
+    assert_int_not_equal(rsp, 0);
+    const uint64_t *w = (const uint64_t *)(buf + (rsp - (top - sizeof(buf))));
+    w += 3; /* argc 0, the NULL ending argv, the NULL ending envp */
+    int found = 0;
+    for (; w[0] != ELF_AT_NULL; w += 2)
+        if (w[0] == ELF_AT_SYSINFO_EHDR) {
+            assert_int_equal(w[1], vdso);
+            found++;
+        }
+    assert_int_equal(found, 1);
 }
 
 /* ------------------------------------------------------------ running it */
@@ -1158,7 +1177,7 @@ static void run_child(const struct file *f, const struct elf_image *img, int out
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != stack)
         _exit(CHILD_NO_MAP);
     uint64_t rsp = elf_build_stack(stack, RUN_STACK_SIZE, RUN_STACK_TOP, img, argv, envp, g_rnd,
-                                   hwcap);
+                                   hwcap, 0);
     if (!rsp)
         _exit(CHILD_NO_STACK);
     /* The sanitizer's fault handlers would run on the program's TLS: a fault
@@ -1321,6 +1340,7 @@ int main(void)
     ADD(test_stack_alignment);
     ADD(test_stack_too_small);
     ADD(test_stack_bad_args_and_big);
+    ADD(test_stack_vdso_address);
     ADD(test_run_musl);
     ADD(test_run_glibc);
     ADD(test_run_beam);
