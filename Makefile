@@ -128,7 +128,9 @@ test: unit-test boot-test
 clean:
 	rm -rf $(B)/k $(B)/boot $(B)/unit $(B)/kernel.elf $(B)/archive.cpio images/*.img
 
-## 9. Benchmarks: boot time against Debian's Linux on the same ERTS (docs/benchmarks.md)
+## 9. Benchmarks against Debian's Linux on the same ERTS (docs/benchmarks.md):
+##    boot time, then distribution between two nodes
 ROUNDS ?= 5
 bench: deps images/hydros.img
 	bench/boot --rounds $(ROUNDS)
+	bench/msgchan --rounds $(ROUNDS) --no-deps

@@ -20,8 +20,10 @@ PROMPT = r"(?:\(c\d+@hydros\))?(?P<n>\d+)> "  # the node is named: (c0@hydros)1>
 BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
 # Lines that may land between the echo and the next prompt but are no part of
 # the reply: other nodes' output (each line [cN]-prefixed by core 0's kernel)
-# and the kernel's own lines, which always start a line of their own.
-NOT_REPLY = re.compile(r"^(?:\[c\d+\] |node \d+: |hydros: |core \d+ |\*\*\* core \d+)")
+# and the kernel's own lines, which always start a line of their own (its
+# fault dumps included: "*** node N ...", then indented register lines).
+NOT_REPLY = re.compile(r"^(?:\[c\d+\] |node \d+[:,] |hydros: |core \d+[ :]|\*\*\* (?:core|node) \d+"
+                       r"|  (?:rip|rax|rsi|r8 |r12|at) )")
 
 
 class Shell:

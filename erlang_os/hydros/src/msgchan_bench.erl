@@ -4,7 +4,7 @@
 %% calling node and spawns its helpers on the others (spawn/4), so the nodes
 %% need this module and nothing else.
 -module(msgchan_bench).
--export([report/1, ring/2, ping_pong/2, throughput/3, send_binary/2, nodedown_latency/2]).
+-export([report/1, ring/2, ping_pong/2, throughput/3, send_binary/2, nodedown_latency/3]).
 -export([ring_member/0, echo/0, sink/2, binary_sink/1, nodedown_watcher/2]).
 
 %% bench/msgchan's run on this node: waits for Peer to answer, warms the
@@ -106,14 +106,19 @@ send_binary(To, Size) ->
 binary_sink(From) ->
     receive Bin -> From ! {got, self(), byte_size(Bin), erlang:md5(Bin)} end.
 
-%% Halts Victim while a process on each of Observers monitors it: for each
-%% observer, {Node, milliseconds from its go (sent just before the halt) to
-%% its nodedown} or {Node, timeout}.
-nodedown_latency(Observers, Victim) ->
+%% Ends Victim while a process on each of Observers monitors it: for each
+%% observer, {Node, milliseconds from its go (sent just before the end) to
+%% its nodedown} or {Node, timeout}. How: halt (erlang:halt/0), or fault (a
+%% store to the kernel's text from user mode, which the kernel answers by
+%% killing the node: it needs debug_poke on the kernel command line).
+nodedown_latency(Observers, Victim, How) ->
     Ws = [spawn(O, ?MODULE, nodedown_watcher, [self(), Victim]) || O <- Observers],
     [receive {watching, W} -> ok end || W <- Ws],
     [W ! go || W <- Ws],
-    rpc:cast(Victim, erlang, halt, []),
+    case How of
+        halt -> rpc:cast(Victim, erlang, halt, []);
+        fault -> rpc:cast(Victim, hydros, poke, [kernel])
+    end,
     [receive
          {nodedown_after, W, Us} -> {node(W), Us / 1000}
      after 10000 -> {node(W), timeout}

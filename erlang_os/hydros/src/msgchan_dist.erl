@@ -21,7 +21,7 @@
 
 -export([childspecs/0, select/1, address/0, listen/2, accept/1,
          accept_connection/5, setup/5, close/1]).
--export([connect_all/0, node_of/1, core_of/1, control/2]).
+-export([connect_all/0, stats/0, node_of/1, core_of/1, control/2]).
 -export([accept_loop/2, do_accept/5, do_setup/4]).
 
 -include_lib("kernel/include/net_address.hrl").
@@ -79,6 +79,23 @@ connect_all() ->
             [spawn(net_kernel, connect_node, [node_of(C)])
              || #{core := C, state := running} <- hydros:status(), C =/= Me],
             ok
+    end.
+
+%% The counters of every msgchan port of this node, idle or carrying a
+%% connection: [{Core, #{frames_in, frames_out, bad_frames, queued}}].
+%% bad_frames counts frames dropped as corrupt; queued is bytes waiting for
+%% room in the ring.
+stats() ->
+    lists:sort([{list_to_integer(Core), port_stats(P)}
+                || P <- erlang:ports(), {name, "msgchan " ++ Core} <- [erlang:port_info(P, name)]]).
+
+port_stats(Port) ->
+    try erlang:port_control(Port, $s, []) of
+        Text ->
+            [In, Out, Bad, Queued] = [binary_to_integer(N) || N <- binary:split(Text, <<" ">>, [global])],
+            #{frames_in => In, frames_out => Out, bad_frames => Bad, queued => Queued}
+    catch
+        error:badarg -> closed
     end.
 
 node_of(Core) ->
