@@ -38,6 +38,7 @@
 #define QUEUE_LOW (256u << 10)
 #define READ_BUDGET 64        /* frames per ready_input, so one peer cannot starve others */
 #define MESSAGE_MAX (1u << 30) /* largest reassembled port message */
+#define PARTIAL_FIRST (256u << 10) /* a long message's buffer to start with: it grows as bytes come */
 
 enum mode { PASSIVE, ONCE, ACTIVE };
 
@@ -45,7 +46,8 @@ struct chan_port {
     ErlDrvPort port;
     int fd;
     enum mode mode;
-    int peer_gone;         /* end of file or bye seen: no bye back */
+    int peer_gone;         /* end of file, or a bye on the connection: no bye back */
+    int write_selected;    /* waiting for room in the ring */
     size_t frame_max;      /* the channel's largest message */
     char *frame;           /* frame_max bytes, for reading and for building frames */
     /* Output: bytes in the driver queue, message lengths in a FIFO here. */
@@ -53,7 +55,7 @@ struct chan_port {
     size_t lens_cap, lens_head, lens_count;
     size_t head_sent; /* bytes of the head message already sent */
     /* Input: the message being reassembled from fragments. */
-    ErlDrvBinary *partial;
+    ErlDrvBinary *partial; /* partial_got bytes of partial_len, in a buffer of orig_size */
     size_t partial_len, partial_got;
     /* Counters. */
     unsigned long frames_in, frames_out, bad_frames;
@@ -109,6 +111,13 @@ static uint32_t get_be32(const char *p)
     return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
 }
 
+static void select_write(struct chan_port *cp, int on)
+{
+    if (cp->write_selected != on)
+        driver_select(cp->port, (ErlDrvEvent)(intptr_t)cp->fd, ERL_DRV_WRITE, on);
+    cp->write_selected = on;
+}
+
 /* Sends queued messages as frames until the queue is empty or the ring full.
  * Returns -1 when the port failed. */
 static int flush(struct chan_port *cp)
@@ -129,7 +138,7 @@ static int flush(struct chan_port *cp)
         if (r < 0)
             return -1;
         if (r == 0) { /* the ring is full: the write select says when it has room */
-            driver_select(cp->port, (ErlDrvEvent)(intptr_t)cp->fd, ERL_DRV_WRITE, 1);
+            select_write(cp, 1);
             if (driver_sizeq(cp->port) > QUEUE_HIGH)
                 set_busy_port(cp->port, 1);
             return 0;
@@ -144,7 +153,7 @@ static int flush(struct chan_port *cp)
         if (driver_sizeq(cp->port) < QUEUE_LOW)
             set_busy_port(cp->port, 0);
     }
-    driver_select(cp->port, (ErlDrvEvent)(intptr_t)cp->fd, ERL_DRV_WRITE, 0);
+    select_write(cp, 0);
     return 0;
 }
 
@@ -197,6 +206,27 @@ static void drop_partial(struct chan_port *cp)
     cp->partial = NULL;
 }
 
+/* Room for need bytes of the message being reassembled: the buffer doubles
+ * (up to the message's length), so a peer's claimed length costs memory
+ * only as its bytes arrive. */
+static int grow_partial(struct chan_port *cp, size_t need)
+{
+    size_t size = (size_t)cp->partial->orig_size;
+    if (need <= size)
+        return 0;
+    while (size < need)
+        size *= 2;
+    if (size > cp->partial_len)
+        size = cp->partial_len;
+    ErlDrvBinary *bigger = driver_realloc_binary(cp->partial, (ErlDrvSizeT)size);
+    if (!bigger) {
+        driver_failure_posix(cp->port, ENOMEM);
+        return -1;
+    }
+    cp->partial = bigger;
+    return 0;
+}
+
 static void bad_frame(struct chan_port *cp)
 {
     cp->bad_frames++;
@@ -225,7 +255,8 @@ static int take_frame(struct chan_port *cp, size_t n)
             bad_frame(cp);
             return 0;
         }
-        if (!(cp->partial = driver_alloc_binary(total))) {
+        size_t first = len - 4 > PARTIAL_FIRST ? len - 4 : PARTIAL_FIRST;
+        if (!(cp->partial = driver_alloc_binary(total < first ? total : first))) {
             driver_failure_posix(cp->port, ENOMEM);
             return -1;
         }
@@ -238,6 +269,8 @@ static int take_frame(struct chan_port *cp, size_t n)
             bad_frame(cp);
             return 0;
         }
+        if (grow_partial(cp, cp->partial_got + len) < 0)
+            return -1;
         memcpy(cp->partial->orig_bytes + cp->partial_got, p, len);
         cp->partial_got += len;
         if (cp->partial_got < cp->partial_len)
@@ -251,12 +284,12 @@ static int take_frame(struct chan_port *cp, size_t n)
         deliver_event(cp, "knock");
         return 1;
     case 'B':
-        cp->peer_gone = 1;
         if (cp->mode == ACTIVE) {
+            cp->peer_gone = 1;
             fail(cp, "connection_closed");
             return -1;
         }
-        deliver_event(cp, "bye");
+        deliver_event(cp, "bye"); /* the end of an earlier connection */
         return 1;
     default:
         bad_frame(cp);

@@ -180,5 +180,6 @@ void udelay(uint64_t us)
 
 uint64_t uptime_us(void)
 {
-    return (rdtsc() - tsc_boot) * 1000 / tsc_khz;
+    uint64_t d = rdtsc() - tsc_boot; /* split, so that d * 1000 cannot overflow in a long uptime */
+    return d / tsc_khz * 1000 + d % tsc_khz * 1000 / tsc_khz;
 }

@@ -153,10 +153,14 @@ static uint32_t chan_poll_file(struct file *f)
 }
 
 /* The next message's length, so that a read checks only that much of its
- * buffer (do_io). */
+ * buffer (do_io); peek's one-time reports (a reset, a corrupt message
+ * dropped) are the read's result, as chan_read would give them. */
 static int64_t chan_next_len(struct file *f)
 {
-    return msgchan_peek(&me()->rx[peer_of(f)]);
+    int r = msgchan_peek(&me()->rx[peer_of(f)]);
+    if (r == -MSGCHAN_ECONNRESET)
+        return -ECONNRESET;
+    return r == -MSGCHAN_EPIPE ? 0 : r; /* a dead peer: the read says end of file */
 }
 
 /* st_blksize is the largest message a write may carry. */

@@ -5,9 +5,11 @@
  *                  native code).
  *   debug_poke     /dev/hydros/poke makes the writing thread store to any
  *                  address from user mode: the isolation proof.
- *   chan_poke=N    core N's kernel stores into its own block of the channel
- *                  region, then into core N+1's, which must fault: each
- *                  core writes only its own part (paging_core_tables).
+ *   chan_poke=N[:direct|:image]  core N's kernel stores into its own
+ *                  block of the channel region, then into core N+1's, which
+ *                  must fault: each core writes only its own part
+ *                  (paging_core_tables), through its channel view, the
+ *                  direct map (:direct) or the kernel image's alias (:image).
  * And after any crash, the core's kernel says it is alive a second later,
  * from a timer, which shows its clock and scheduler still run. */
 #include <stdlib.h>
@@ -63,15 +65,22 @@ static void rewrite_byte(volatile uint8_t *p)
 void inject_chan_poke(void)
 {
     const char *v = cmdline_get("chan_poke");
+    char *how;
     uint32_t me = this_core()->id, other = (me + 1) % (uint32_t)ncores;
     size_t mine, theirs, len;
-    if (!v || !*v || strtoul(v, NULL, 10) != me || other == me ||
+    if (!v || !*v || strtoul(v, &how, 10) != me || other == me ||
         msgchan_core_block(ncores, chan_ring_bytes(ncores), me, &mine, &len) ||
         msgchan_core_block(ncores, chan_ring_bytes(ncores), other, &theirs, &len))
         return;
-    rewrite_byte((uint8_t *)CHAN_VIEW_BASE + mine);
+    uint64_t size, region = mm_channel_region(&size);
+    uint8_t *base = (uint8_t *)CHAN_VIEW_BASE;
+    if (!strcmp(how, ":direct"))
+        base = P2V(region);
+    else if (!strcmp(how, ":image"))
+        base = (uint8_t *)(KERNEL_VIRT_BASE + region);
+    rewrite_byte(base + mine);
     kprintf("core %u: stored into its own channel block; now into core %u's\n", me, other);
-    rewrite_byte((uint8_t *)CHAN_VIEW_BASE + theirs);
+    rewrite_byte(base + theirs);
     kprintf("core %u: the store into core %u's channel block did not fault\n", me, other);
 }
 

@@ -68,30 +68,81 @@ void paging_init(void)
     write_cr3(pml4);
 }
 
+/* The tables a core changes in its copy of the kernel's: each original
+ * table gets one private copy, whichever alias reaches it. */
+struct private_tables {
+    int n;
+    struct { uint64_t orig, copy; } t[8];
+};
+
+/* Makes *entry point to this core's own copy of the table it points to. */
+static uint64_t *make_private(struct private_tables *pt, uint64_t *entry)
+{
+    uint64_t cur = *entry & ~0xFFFull;
+    for (int i = 0; i < pt->n; i++)
+        if (pt->t[i].orig == cur || pt->t[i].copy == cur) {
+            *entry = pt->t[i].copy | (*entry & 0xFFF);
+            return P2V(pt->t[i].copy);
+        }
+    if (pt->n == (int)(sizeof(pt->t) / sizeof(pt->t[0])))
+        panic("paging_core_tables: too many tables to copy");
+    uint64_t copy = page_alloc(1);
+    memcpy(P2V(copy), P2V(cur), PAGE_SIZE);
+    pt->t[pt->n].orig = cur, pt->t[pt->n].copy = copy, pt->n++;
+    *entry = copy | (*entry & 0xFFF);
+    return P2V(copy);
+}
+
+/* In the tables at pml4, the alias at va0 + phys of [pa, pa + size): read
+ * only but for [pa + w_off, pa + w_off + w_len). The 2 MiB pages holding it
+ * become 4 KiB pages, the rest of them as writable as before. */
+static void protect_alias(uint64_t pml4, uint64_t va0, uint64_t pa, uint64_t size, uint64_t w_off,
+                          uint64_t w_len, struct private_tables *pt)
+{
+    for (uint64_t big = ALIGN_DOWN(pa, 2ull << 20); big < pa + size; big += 2ull << 20) {
+        uint64_t va = va0 + big;
+        uint64_t *l3 = make_private(pt, &((uint64_t *)P2V(pml4))[(va >> 39) & 511]);
+        uint64_t *l2 = make_private(pt, &l3[(va >> 30) & 511]);
+        uint64_t *e = &l2[(va >> 21) & 511];
+        if (*e & PTE_PS) {
+            uint64_t table = page_alloc(1), flags = *e & (PTE_P | PTE_W | PTE_PWT | PTE_PCD);
+            for (uint64_t j = 0; j < 512; j++)
+                ((uint64_t *)P2V(table))[j] = (big + j * PAGE_SIZE) | flags;
+            *e = table | PTE_P | PTE_W;
+        }
+        uint64_t *l1 = P2V(*e & ~0xFFFull);
+        for (uint64_t j = 0; j < 512; j++) {
+            uint64_t at = big + j * PAGE_SIZE;
+            if (at >= pa && at < pa + size && !(at - pa >= w_off && at - pa < w_off + w_len))
+                l1[j] &= ~PTE_W;
+        }
+    }
+}
+
 /* A new top-level table: the kernel's, plus size bytes of physical memory
  * from pa mapped at CHAN_VIEW_BASE (PML4[510]) with 4 KiB pages, writable
- * only in [w_off, w_off + w_len). Every core builds its
- * own, so each core writes only its own part of the channel region. */
+ * only in [w_off, w_off + w_len); the same bytes are read-only there in the
+ * direct map and the kernel image's alias too. Every core builds its own,
+ * so each core writes only its own part of the channel region. */
 uint64_t paging_core_tables(uint64_t pa, uint64_t size, uint64_t w_off, uint64_t w_len)
 {
     if (size > GIB || (pa | size | w_off | w_len) & (PAGE_SIZE - 1))
         panic("paging_core_tables: region %p + %lu is not page aligned or above 1 GiB", (void *)pa, size);
     uint64_t pml4 = page_alloc(1), pdpt = page_alloc(1), pd = page_alloc(1);
     memcpy(P2V(pml4), P2V(kernel_cr3), PAGE_SIZE);
-    memset(P2V(pdpt), 0, PAGE_SIZE);
-    memset(P2V(pd), 0, PAGE_SIZE);
     uint64_t *pts = P2V(pd);
     for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
         uint64_t i = off >> 21, j = (off >> 12) & 511;
-        if (!pts[i]) {
-            uint64_t pt = page_alloc(1);
-            memset(P2V(pt), 0, PAGE_SIZE);
-            pts[i] = pt | PTE_P | PTE_W;
-        }
+        if (!pts[i])
+            pts[i] = page_alloc(1) | PTE_P | PTE_W;
         bool writable = off >= w_off && off < w_off + w_len;
         ((uint64_t *)P2V(pts[i] & ~0xFFFull))[j] = (pa + off) | PTE_P | (writable ? PTE_W : 0);
     }
     ((uint64_t *)P2V(pdpt))[0] = pd | PTE_P | PTE_W;
     ((uint64_t *)P2V(pml4))[(CHAN_VIEW_BASE >> 39) & 511] = pdpt | PTE_P | PTE_W;
+    struct private_tables pt = {0};
+    protect_alias(pml4, PHYS_MAP_BASE, pa, size, w_off, w_len, &pt);
+    if (pa + size <= GIB) /* the kernel image's alias maps the first GiB */
+        protect_alias(pml4, KERNEL_VIRT_BASE, pa, size, w_off, w_len, &pt);
     return pml4;
 }

@@ -82,19 +82,26 @@ static int64_t do_io(struct file *f, u64 ubuf, u64 len, bool is_read)
     file_get(f); /* another thread may close the fd while this one waits */
     int64_t r;
     for (;;) {
-        /* A message file's read touches only the message (nothing when
-         * there is none): check and fault in only that much of the buffer. */
-        uint64_t touch = len;
+        /* A message file's read is given only the message's bytes of the
+         * buffer (none when there is no message), checked and faulted in:
+         * a read of a large buffer must not touch every page of it. */
+        uint64_t room = len;
         if (is_read && f->ops->next_len) {
             int64_t next = f->ops->next_len(f);
-            touch = next < 0 ? 0 : (uint64_t)next < len ? (uint64_t)next : len;
+            if (next < 0 && next != -EAGAIN) {
+                r = next;
+                break;
+            }
+            room = next < 0 ? 0 : (uint64_t)next < len ? (uint64_t)next : len;
         }
-        void *kbuf = user_buffer(ubuf, touch, is_read);
-        if (!kbuf && touch) {
+        void *kbuf = user_buffer(ubuf, room, is_read);
+        if (!kbuf && room) {
             r = -EFAULT;
             break;
         }
-        r = fn(f, kbuf, len);
+        r = fn(f, kbuf, room);
+        if (r == -EMSGSIZE && room < len)
+            continue; /* a message came after next_len said there was none */
         if (r != -EAGAIN || (f->flags & O_NONBLOCK))
             break;
         int w = waitq_wait(&f->wq, WAIT_FOREVER);

@@ -11,7 +11,7 @@
 struct vdso_data {
     uint64_t version;  /* VDSO_DATA_VERSION: the layout below */
     uint64_t tsc_boot; /* the TSC at uptime 0 */
-    uint64_t tsc_khz;  /* uptime_us = (rdtsc - tsc_boot) * 1000 / tsc_khz */
+    uint64_t tsc_khz;  /* uptime_us = (rdtsc - tsc_boot) * 1000 / tsc_khz, computed without overflow */
     uint64_t epoch_us; /* realtime_us = epoch_us + uptime_us */
 };
 

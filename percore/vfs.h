@@ -31,7 +31,10 @@ struct file_ops {
     int64_t (*ioctl)(struct file *f, uint64_t cmd, void *arg);       /* arg: kernel copy, see syscall layer */
     void (*release)(struct file *f);                                 /* last reference gone */
     int (*open)(struct file *f); /* devices only: a new file, priv from the table; 0 or -errno (then released) */
-    int64_t (*next_len)(struct file *f); /* message files: the next read's length; -errno: the read touches no byte */
+    /* Message files: the length of the message the next read takes (read
+     * is then given exactly that much buffer), -EAGAIN for none yet (read
+     * is given none), or another -errno, which is the read's result. */
+    int64_t (*next_len)(struct file *f);
 };
 
 struct file {

@@ -22,7 +22,8 @@ static uint64_t uptime_us(void)
 {
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (((uint64_t)hi << 32 | lo) - vdso_data.tsc_boot) * 1000 / vdso_data.tsc_khz;
+    uint64_t d = ((uint64_t)hi << 32 | lo) - vdso_data.tsc_boot, khz = vdso_data.tsc_khz;
+    return d / khz * 1000 + d % khz * 1000 / khz; /* as apic.c's uptime_us, to the microsecond */
 }
 
 static long syscall2(long nr, long a, long b)

@@ -137,6 +137,7 @@ accept_next(Kernel, Listener) ->
             receive
                 {Kernel, controller, Pid} ->
                     true = erlang:port_connect(Port, Pid),
+                    unlink(Port),
                     Pid ! {self(), controller, Frame};
                 {Kernel, unsupported_protocol} ->
                     exit(unsupported_protocol)

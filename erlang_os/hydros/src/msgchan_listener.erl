@@ -5,10 +5,12 @@
 %%     to net_kernel's acceptor (msgchan_dist:accept/1), with the message;
 %%   - a knock ("connect to me"): we connect to that node;
 %%   - anything else (a bye, the tail of an old connection): dropped.
-%% An outgoing connection borrows the port (lend/2). The listener stays
-%% linked to every port it opened, so it sees each one close and opens a new
-%% one for that core: at once after a connection, after ?REOPEN_MS when the
-%% port closed idle (the peer is dead: its ring says end of file at once).
+%% An outgoing connection borrows the port (lend/2). A port the listener
+%% holds is linked to it; one it handed on is only monitored, so that the
+%% listener's end would not take live connections with it. Either way it
+%% sees each port close and opens a new one for that core: at once after a
+%% connection, after ?REOPEN_MS when the port closed idle (the peer is dead:
+%% its ring says end of file at once) or could not be opened.
 %% Started by net_sup, before net_kernel (msgchan_dist:childspecs/0).
 -module(msgchan_listener).
 -behaviour(gen_server).
@@ -54,8 +56,7 @@ handle_call({acceptor, Pid}, _From, St) ->
 handle_call({lend, Core, Pid}, _From, #st{idle = Idle} = St) ->
     case maps:take(Core, Idle) of
         {Port, Idle1} ->
-            true = erlang:port_connect(Port, Pid),
-            {reply, {ok, Port}, St#st{idle = Idle1}};
+            {reply, hand_on(Port, Pid), St#st{idle = Idle1}};
         error ->
             {reply, {error, busy}, St}
     end;
@@ -72,7 +73,10 @@ handle_info({Port, {data, <<H, _/binary>> = Frame}}, #st{acceptor = Acc} = St)
   when (H =:= $N orelse H =:= $n), is_pid(Acc) ->
     case take_idle(Port, St) of
         {Core, St1} ->
-            Acc ! {incoming, Core, Port, Frame},
+            case hand_on(Port, Acc) of
+                {ok, Port} -> Acc ! {incoming, Core, Port, Frame};
+                {error, _} -> ok % the acceptor is gone: the port closes, and reopens
+            end,
             {noreply, St1};
         error ->
             {noreply, St}
@@ -91,27 +95,48 @@ handle_info({Port, {data, _Stale}}, St) ->
     {noreply, rearm(Port, St)};
 handle_info({'EXIT', Port, _Reason}, #st{cores = Cores, idle = Idle} = St) when is_port(Port) ->
     case maps:take(Port, Cores) of
-        {Core, Cores1} ->
-            St1 = St#st{cores = Cores1, idle = maps:remove(Core, Idle)},
-            case Idle of
-                #{Core := Port} -> % closed while idle: the peer is gone, try again later
-                    erlang:send_after(?REOPEN_MS, self(), {reopen, Core}),
-                    {noreply, St1};
-                _ ->
-                    {noreply, open(Core, St1)}
-            end;
+        {Core, Cores1} -> % closed while idle: the peer is gone, try again later
+            erlang:send_after(?REOPEN_MS, self(), {reopen, Core}),
+            {noreply, St#st{cores = Cores1, idle = maps:remove(Core, Idle)}};
+        error ->
+            {noreply, St}
+    end;
+handle_info({'DOWN', _Ref, port, Port, _Reason}, #st{cores = Cores} = St) ->
+    case maps:take(Port, Cores) of
+        {Core, Cores1} -> % a connection or a handshake ended
+            {noreply, open(Core, St#st{cores = Cores1})};
         error ->
             {noreply, St}
     end;
 handle_info({reopen, Core}, St) ->
     {noreply, open(Core, St)};
-handle_info({'EXIT', _Pid, _Reason}, St) ->
+handle_info(_Other, St) -> % exits of processes, late replies: nothing to do
     {noreply, St}.
 
+%% A port we held, now Pid's: {ok, Port}, or {error, closed} (then it closes).
+hand_on(Port, Pid) ->
+    try erlang:port_connect(Port, Pid) of
+        true ->
+            unlink(Port),
+            erlang:monitor(port, Port),
+            {ok, Port}
+    catch
+        error:badarg ->
+            catch erlang:port_close(Port),
+            {error, closed}
+    end.
+
 open(Core, #st{idle = Idle, cores = Cores} = St) ->
-    Port = open_port({spawn_driver, "msgchan " ++ integer_to_list(Core)}, [binary]),
-    ok = msgchan_dist:control(Port, $o),
-    St#st{idle = Idle#{Core => Port}, cores = Cores#{Port => Core}}.
+    try open_port({spawn_driver, "msgchan " ++ integer_to_list(Core)}, [binary]) of
+        Port ->
+            _ = msgchan_dist:control(Port, $o),
+            St#st{idle = Idle#{Core => Port}, cores = Cores#{Port => Core}}
+    catch
+        error:Why ->
+            logger:warning("msgchan: cannot open the channel to core ~b (~p); trying again", [Core, Why]),
+            erlang:send_after(?REOPEN_MS, self(), {reopen, Core}),
+            St
+    end.
 
 take_idle(Port, #st{cores = Cores, idle = Idle} = St) ->
     case Cores of
