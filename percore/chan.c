@@ -1,7 +1,11 @@
 /* Channel files over msgchan (chan.h). Each core keeps its own handles to
  * its ends of the rings and touches only its own block of the region. The
  * interrupt handler for VEC_CHAN only sets a flag; chan_poll, called from
- * the scheduler, does the work in kernel context. */
+ * the scheduler, does the work in kernel context. A reader that finds its
+ * ring empty just waits: the core looks at its rings on every return to
+ * user mode and while it spins idle, and announces the sleep that makes
+ * senders ring the doorbell only when it is about to halt
+ * (chan_before_halt), so a core that is awake is never interrupted. */
 #include "chan.h"
 
 #include "arch/x86.h"
@@ -13,6 +17,7 @@
 struct chan_file {
     struct file *file;
     int peer;
+    bool told; /* its waiters were told of a message: nothing new to say until the ring is seen empty */
     struct chan_file *next;
 };
 
@@ -71,21 +76,60 @@ void chan_kicked(void)
     me()->kick = true;
 }
 
+/* A message its waiters have not been told of. */
+static bool news(struct chan_core *c, struct chan_file *cf)
+{
+    return !cf->told && msgchan_rx_ready(&c->rx[cf->peer]);
+}
+
 void chan_poll(void)
 {
     struct chan_core *c = me();
-    if (!c->kick)
-        return;
-    c->kick = false;
-    uint64_t size;
-    mm_channel_region(&size);
-    for (int k = 0; k < ncores; k++)
-        if (!c->closed[k] && k != (int)this_core()->id && cores[k].node_state == NODE_DEAD) {
-            msgchan_close_peer((void *)CHAN_VIEW_BASE, size, this_core()->id, k);
-            c->closed[k] = true;
-        }
+    bool kicked = c->kick;
+    if (kicked) {
+        c->kick = false;
+        uint64_t size;
+        mm_channel_region(&size);
+        for (int k = 0; k < ncores; k++)
+            if (!c->closed[k] && k != (int)this_core()->id && cores[k].node_state == NODE_DEAD) {
+                msgchan_close_peer((void *)CHAN_VIEW_BASE, size, this_core()->id, k);
+                c->closed[k] = true;
+            }
+    }
     for (struct chan_file *cf = c->open; cf; cf = cf->next)
-        file_changed(cf->file);
+        if (kicked || news(c, cf)) {
+            cf->told = cf->told || !kicked;
+            file_changed(cf->file);
+        }
+}
+
+bool chan_pending(void)
+{
+    struct chan_core *c = me();
+    if (c->kick)
+        return true;
+    for (struct chan_file *cf = c->open; cf; cf = cf->next)
+        if (news(c, cf))
+            return true;
+    return false;
+}
+
+bool chan_before_halt(void)
+{
+    struct chan_core *c = me();
+    for (struct chan_file *cf = c->open; cf; cf = cf->next)
+        if (!cf->told && !msgchan_rx_prepare_sleep(&c->rx[cf->peer])) {
+            chan_after_halt(); /* a message came: no sleep, no doorbell wanted */
+            return false;
+        }
+    return true;
+}
+
+void chan_after_halt(void)
+{
+    struct chan_core *c = me();
+    for (struct chan_file *cf = c->open; cf; cf = cf->next)
+        msgchan_rx_awake(&c->rx[cf->peer]);
 }
 
 void chan_node_died(void)
@@ -106,10 +150,8 @@ static int64_t chan_read(struct file *f, void *buf, uint64_t len)
     struct msgchan_rx *rx = &me()->rx[k];
     uint32_t cap = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
     int r = msgchan_recv(rx, buf, cap);
-    if (r == -MSGCHAN_EAGAIN && !msgchan_rx_prepare_sleep(rx))
-        r = msgchan_recv(rx, buf, cap); /* it came while we announced the sleep */
-    else if (r != -MSGCHAN_EAGAIN)
-        msgchan_rx_awake(rx);
+    if (r == -MSGCHAN_EAGAIN) /* the reader waits; the next message is news */
+        ((struct chan_file *)f->priv)->told = false;
     if (msgchan_rx_doorbell(rx)) /* space freed for a waiting sender */
         ring(k);
     if (r == -MSGCHAN_ECONNRESET)
@@ -140,6 +182,8 @@ static uint32_t chan_poll_file(struct file *f)
     uint32_t ev = 0;
     if (msgchan_rx_ready(&c->rx[k]) || c->closed[k])
         ev |= POLLIN;
+    else /* seen empty: the next message is news */
+        ((struct chan_file *)f->priv)->told = false;
     /* Writable means room for the largest message, so a writer that waits
      * for POLLOUT can always write; short of it, ask the reader to ring. */
     uint32_t max = msgchan_tx_max_msg(&c->tx[k]);
@@ -147,8 +191,6 @@ static uint32_t chan_poll_file(struct file *f)
         ev |= POLLOUT;
     if (c->closed[k])
         ev |= POLLHUP;
-    if (!(ev & POLLIN) && !msgchan_rx_prepare_sleep(&c->rx[k]))
-        ev |= POLLIN; /* arrived while announcing: the doorbell is asked for either way */
     return ev;
 }
 

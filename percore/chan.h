@@ -2,8 +2,8 @@
  * of the msgchan region. write sends one message, read receives one (whole
  * messages only: a buffer too small gives EMSGSIZE and the message stays),
  * poll says which (writable: room for the largest message, which fstat
- * gives as st_blksize). A sender whose message must wake the receiver's core
- * rings its doorbell: an IPI (VEC_CHAN). When a node dies, every other core
+ * gives as st_blksize). A sender whose receiver's core announced that it is
+ * halting rings its doorbell: an IPI (VEC_CHAN). When a node dies, every other core
  * closes its rings to and from it, so its peers read EPIPE/POLLHUP at once. */
 #ifndef HYDROS_CHAN_H
 #define HYDROS_CHAN_H
@@ -20,7 +20,14 @@ uint32_t chan_ring_bytes(int ncores);
  * writable, the rest read-only: paging_core_tables), loaded, and its ends
  * of the rings attached through that view. */
 void chan_init_core(void);
-void chan_poll(void);           /* kernel context: doorbells rung at this core, dead peers */
+void chan_poll(void);           /* kernel context: doorbells rung at this core, dead peers, rings with data */
+/* The idle loop's side (sched.c): is a ring of an open channel file ready
+ * (or a doorbell rung)? Before halting, announce the sleep on every such
+ * ring: false, with nothing announced, if one is ready after all; after
+ * the halt, withdraw the announcements. Interrupts off for the last two. */
+bool chan_pending(void);
+bool chan_before_halt(void);
+void chan_after_halt(void);
 void chan_node_died(void);      /* this core's node is gone: tell every other core */
 void chan_kicked(void);         /* the VEC_CHAN interrupt: only sets a flag */
 extern const struct file_ops chan_ops; /* priv: the peer core, as an integer */

@@ -148,25 +148,30 @@ static void switch_to(struct thread *prev, struct thread *next)
     reap();
 }
 
-/* Nothing to run: spins until an interrupt or IDLE_SPIN_US, then halts
- * until the next one. The spin is for doorbells: an IPI that finds its core
- * running is taken at once, while waking a halted CPU costs far more (tens
- * of microseconds under QEMU's TCG, where the vCPU thread must be woken).
- * The node owns its core, so the spin takes nothing from anyone. */
+/* Nothing to run: spins until an interrupt, a message in a ring of an open
+ * channel file, or IDLE_SPIN_US, then halts until the next interrupt. While
+ * it spins, a message needs no doorbell: the core sees it in the ring;
+ * only a halt is announced to senders (chan_before_halt), and waking a
+ * halted CPU costs far more (tens of microseconds under QEMU's TCG, where
+ * the vCPU thread must be woken). The node owns its core, so the spin
+ * takes nothing from anyone. */
 static void idle(void)
 {
     struct core *c = this_core();
     uint64_t seen = c->irqs, until = uptime_us() + IDLE_SPIN_US;
     sti();
-    while (c->irqs == seen && uptime_us() < until)
+    while (c->irqs == seen && !chan_pending() && uptime_us() < until)
         cpu_relax();
     cli();
-    if (c->irqs != seen) {
+    if (c->irqs != seen || !chan_before_halt()) {
         sti();
         return;
     }
     timer_program();
     sti_hlt();
+    cli();
+    chan_after_halt();
+    sti();
 }
 
 /* Runs the next runnable thread; idles (timers, console, hlt) until there is one. */

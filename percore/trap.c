@@ -41,36 +41,40 @@ static bool on_kernel_stack(uint64_t a)
 }
 
 /* Return addresses along the frame-pointer chain (the kernel keeps frame pointers). */
-static void stack_trace(uint64_t rbp)
+/* " 0x... 0x..." : the return addresses of up to 16 frames, into buf. */
+static void stack_trace(char *buf, size_t len, uint64_t rbp)
 {
-    kprintf("  stack trace:");
-    for (int depth = 0; depth < 16 && on_kernel_stack(rbp); depth++) {
+    size_t n = 0;
+    buf[0] = 0;
+    for (int depth = 0; depth < 16 && on_kernel_stack(rbp) && n < len; depth++) {
         uint64_t *frame = (uint64_t *)rbp;
         if (!kernel_text(frame[1]))
             break;
-        kprintf(" %p", (void *)frame[1]);
+        n += (size_t)snprintf(buf + n, len - n, " %p", (void *)frame[1]);
         if (frame[0] <= rbp)
             break; /* stacks grow down: a caller's frame is always higher */
         rbp = frame[0];
     }
-    kprintf("\n");
 }
 
 static _Noreturn void exception(struct trap_frame *f)
 {
     struct core *c = this_core();
     const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "reserved";
-    kprintf("\n*** core %u: exception %lu (%s), error code 0x%lx, %s mode\n", c->id, f->vector, name,
-            f->error, (f->cs & 3) ? "user" : "kernel");
-    kprintf("  rip %p  rsp %p  rflags 0x%lx  cr2 %p\n", (void *)f->rip, (void *)f->rsp, f->rflags,
-            (void *)read_cr2());
-    kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
-    kprintf("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
-    kprintf("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
-    kprintf("  r13 %016lx r14 %016lx r15 %016lx\n", f->r13, f->r14, f->r15);
-    kprintf("  at %p", (void *)f->rip);
-    stack_trace(f->rbp);
-    kprintf("*** core %u stopped; the other cores keep running\n", c->id);
+    char trace[16 * 19 + 1];
+    stack_trace(trace, sizeof(trace), f->rbp);
+    /* One kprintf: another core's line cannot land inside the report. */
+    kprintf("\n*** core %u: exception %lu (%s), error code 0x%lx, %s mode\n"
+            "  rip %p  rsp %p  rflags 0x%lx  cr2 %p\n"
+            "  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n"
+            "  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n"
+            "  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n"
+            "  r13 %016lx r14 %016lx r15 %016lx\n"
+            "  at %p  stack trace:%s\n"
+            "*** core %u stopped; the other cores keep running\n",
+            c->id, f->vector, name, f->error, (f->cs & 3) ? "user" : "kernel", (void *)f->rip,
+            (void *)f->rsp, f->rflags, (void *)read_cr2(), f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi,
+            f->rbp, f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15, (void *)f->rip, trace, c->id);
     core_stop();
 }
 
@@ -153,7 +157,8 @@ _Noreturn void panic(const char *fmt, ...)
     va_end(ap);
     uint64_t rbp;
     __asm__ volatile("mov %%rbp, %0" : "=r"(rbp));
-    kprintf("\n*** core %u: panic: %s\n", this_core()->id, msg);
-    stack_trace(rbp);
+    char trace[16 * 19 + 1];
+    stack_trace(trace, sizeof(trace), rbp);
+    kprintf("\n*** core %u: panic: %s\n  stack trace:%s\n", this_core()->id, msg, trace);
     core_stop();
 }
