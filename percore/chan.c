@@ -96,11 +96,13 @@ void chan_poll(void)
                 c->closed[k] = true;
             }
     }
-    for (struct chan_file *cf = c->open; cf; cf = cf->next)
-        if (kicked || news(c, cf)) {
-            cf->told = cf->told || !kicked;
+    for (struct chan_file *cf = c->open; cf; cf = cf->next) {
+        bool fresh = news(c, cf);
+        if (fresh)
+            cf->told = true;
+        if (fresh || kicked)
             file_changed(cf->file);
-        }
+    }
 }
 
 bool chan_pending(void)

@@ -11,7 +11,7 @@
 #include "sched.h"
 #include "uapi.h"
 
-#define IDLE_SPIN_US 200 /* idle(): longer than a doorbell's usual wait in a ping-pong */
+#define IDLE_SPIN_US 200 /* idle(): longer than the usual wait for the next message in a ping-pong */
 #define container_of(p, type, member) ((type *)((char *)(p) - __builtin_offsetof(type, member)))
 
 static uint8_t fpu_template[512] __attribute__((aligned(16)));
