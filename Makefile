@@ -91,7 +91,9 @@ $(B)/boot:
 	mkdir -p $@
 
 ## 7. Running
-QEMU_FLAGS := -machine pc -cpu max -smp $(SMP) -m $(MEM) -nographic -no-reboot \
+# The serial console on the terminal, and no VGA window: with -nographic,
+# SeaBIOS would copy the loader's screen output to the serial line as well.
+QEMU_FLAGS := -machine pc -cpu max -smp $(SMP) -m $(MEM) -display none -serial mon:stdio -no-reboot \
 	-drive file=images/hydros.img,format=raw,if=virtio
 run: deps images/hydros.img
 	qemu-system-x86_64 $(QEMU_FLAGS)
