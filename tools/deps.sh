@@ -7,8 +7,8 @@ set -e
 PKGS="nasm qemu-system-x86 bochs bochsbios vgabios libcmocka-dev python3 gcc make binutils"
 # ERTS: static musl build (tools/build-erts.sh), boot archive (tools/mkrootfs.py),
 # host checks (tests/host/); erlang-base gives the kernel/stdlib .beam files and erl,
-# erlang-dev the driver headers (bifs/).
-PKGS="$PKGS musl-tools erlang-base erlang-dev dpkg-dev perl m4 strace"
+# erlang-dev the driver headers (bifs/), erlang-eunit the host tests of erlang_os/.
+PKGS="$PKGS musl-tools erlang-base erlang-dev erlang-eunit dpkg-dev perl m4 strace"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
