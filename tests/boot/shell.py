@@ -22,8 +22,17 @@ BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
 # the reply: other nodes' output (each line [cN]-prefixed by core 0's kernel)
 # and the kernel's own lines, which always start a line of their own (its
 # fault dumps included: "*** node N ...", then indented register lines).
-NOT_REPLY = re.compile(r"^(?:\[c\d+\] |node \d+[:,] |hydros: |core \d+[ :]|\*\*\* (?:core|node) \d+"
-                       r"|  (?:rip|rax|rsi|r8 |r12|at) )")
+OTHER_LINE = (r"(?:\[c\d+\] |node \d+[:,] |hydros: |core \d+[ :]|\*\*\* (?:core|node) \d+"
+              r"|  (?:rip|rax|rsi|r8 |r12|at) )")
+NOT_REPLY = re.compile("^" + OTHER_LINE)
+# Such lines can also cut into the echo of what was typed: the kernel ends
+# the echo's partial line, prints its lines, and the echo goes on below.
+CUT = r"(?:\n(?:%s[^\n]*\n)+)?" % OTHER_LINE
+
+
+def echo(expr):
+    """A regex for the echo of expr, whole or cut by other cores' lines."""
+    return CUT.join(re.escape(ch) for ch in expr)
 
 
 class Shell:
@@ -69,7 +78,7 @@ class Shell:
         self.boot.send(expr + "\n")
         # Before the echo: the rest of a line an earlier expect matched part
         # of, or whole lines other cores' kernels printed meanwhile.
-        m = self.boot.expect(r"\A(?:.*\n)*?%s\n(?P<out>(?:.*\n)*?)%s" % (re.escape(expr), PROMPT),
+        m = self.boot.expect(r"\A(?:.*\n)*?%s\n(?P<out>(?:.*\n)*?)%s" % (echo(expr), PROMPT),
                              timeout, after=mark)
         seconds = time.monotonic() - t0
         if int(m.group("n")) != self.prompt + 1:
