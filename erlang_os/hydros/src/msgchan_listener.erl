@@ -64,7 +64,9 @@ handle_call({knock, Core}, _From, #st{idle = Idle} = St) ->
     case maps:find(Core, Idle) of
         {ok, Port} -> {reply, msgchan_dist:control(Port, $k), St};
         error -> {reply, {error, busy}, St}
-    end.
+    end;
+handle_call(Other, _From, St) -> % a stranger's call must not take net_sup down
+    {reply, {error, {unknown_call, Other}}, St}.
 
 handle_cast(_Msg, St) ->
     {noreply, St}.

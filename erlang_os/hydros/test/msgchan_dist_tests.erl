@@ -36,3 +36,17 @@ no_channels_test() ->
     ?assertEqual({error, no_channels}, msgchan_dist:listen(c0, "hydros")),
     ?assertEqual(ok, msgchan_dist:connect_all()),
     ?assertEqual([], msgchan_dist:stats()).
+
+%% The listener off HydrOS: it holds no ports, lends none, and answers a call
+%% it does not know with an error instead of dying (it would take net_sup).
+listener_test() ->
+    {ok, Pid} = gen_server:start(msgchan_listener, [], []),
+    try
+        ?assertEqual({error, busy}, gen_server:call(Pid, {lend, 1, self()})),
+        ?assertEqual({error, busy}, gen_server:call(Pid, {knock, 1})),
+        ?assertEqual({error, {unknown_call, hello}}, gen_server:call(Pid, hello)),
+        Pid ! stray_message,
+        ?assert(is_process_alive(Pid))
+    after
+        exit(Pid, kill)
+    end.
