@@ -141,9 +141,22 @@ void chan_node_died(void)
             ring(k);
 }
 
+static struct chan_file *chan_file_of(struct file *f)
+{
+    return f->priv;
+}
+
 static int peer_of(struct file *f)
 {
-    return ((struct chan_file *)f->priv)->peer;
+    return chan_file_of(f)->peer;
+}
+
+/* A receive's result as read gives it: a dead peer reads as end of file. */
+static int64_t read_result(int r)
+{
+    if (r == -MSGCHAN_ECONNRESET)
+        return -ECONNRESET;
+    return r == -MSGCHAN_EPIPE ? 0 : r;
 }
 
 static int64_t chan_read(struct file *f, void *buf, uint64_t len)
@@ -153,12 +166,10 @@ static int64_t chan_read(struct file *f, void *buf, uint64_t len)
     uint32_t cap = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
     int r = msgchan_recv(rx, buf, cap);
     if (r == -MSGCHAN_EAGAIN) /* the reader waits; the next message is news */
-        ((struct chan_file *)f->priv)->told = false;
+        chan_file_of(f)->told = false;
     if (msgchan_rx_doorbell(rx)) /* space freed for a waiting sender */
         ring(k);
-    if (r == -MSGCHAN_ECONNRESET)
-        return -ECONNRESET;
-    return r == -MSGCHAN_EPIPE ? 0 : r; /* a dead peer reads as end of file */
+    return read_result(r);
 }
 
 static int64_t chan_write(struct file *f, const void *buf, uint64_t len)
@@ -185,7 +196,7 @@ static uint32_t chan_poll_file(struct file *f)
     if (msgchan_rx_ready(&c->rx[k]) || c->closed[k])
         ev |= POLLIN;
     else /* seen empty: the next message is news */
-        ((struct chan_file *)f->priv)->told = false;
+        chan_file_of(f)->told = false;
     /* Writable means room for the largest message, so a writer that waits
      * for POLLOUT can always write; short of it, ask the reader to ring. */
     uint32_t max = msgchan_tx_max_msg(&c->tx[k]);
@@ -201,10 +212,7 @@ static uint32_t chan_poll_file(struct file *f)
  * dropped) are the read's result, as chan_read would give them. */
 static int64_t chan_next_len(struct file *f)
 {
-    int r = msgchan_peek(&me()->rx[peer_of(f)]);
-    if (r == -MSGCHAN_ECONNRESET)
-        return -ECONNRESET;
-    return r == -MSGCHAN_EPIPE ? 0 : r; /* a dead peer: the read says end of file */
+    return read_result(msgchan_peek(&me()->rx[peer_of(f)]));
 }
 
 /* st_blksize is the largest message a write may carry. */

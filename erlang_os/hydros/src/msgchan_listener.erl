@@ -140,20 +140,23 @@ open(Core, #st{idle = Idle, cores = Cores} = St) ->
             St
     end.
 
-take_idle(Port, #st{cores = Cores, idle = Idle} = St) ->
+%% The core of Port when it is one we hold idle: {ok, Core} or error.
+idle_core(Port, #st{cores = Cores, idle = Idle}) ->
     case Cores of
-        #{Port := Core} when map_get(Core, Idle) =:= Port ->
-            {Core, St#st{idle = maps:remove(Core, Idle)}};
-        _ ->
-            error
+        #{Port := Core} when map_get(Core, Idle) =:= Port -> {ok, Core};
+        _ -> error
+    end.
+
+take_idle(Port, #st{idle = Idle} = St) ->
+    case idle_core(Port, St) of
+        {ok, Core} -> {Core, St#st{idle = maps:remove(Core, Idle)}};
+        error -> error
     end.
 
 %% Reads the next frame of a port we still hold.
-rearm(Port, #st{cores = Cores, idle = Idle} = St) ->
-    case Cores of
-        #{Port := Core} when map_get(Core, Idle) =:= Port ->
-            _ = msgchan_dist:control(Port, $o);
-        _ ->
-            ok
+rearm(Port, St) ->
+    case idle_core(Port, St) of
+        {ok, _} -> _ = msgchan_dist:control(Port, $o);
+        error -> ok
     end,
     St.
