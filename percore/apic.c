@@ -147,12 +147,18 @@ void lapic_eoi(void)
     wr(LAPIC_EOI, 0);
 }
 
+/* Interrupts off between the two writes: the watchdog sends IPIs from the
+ * timer interrupt, which must not retarget one half-written here. */
 static void send_ipi(uint32_t apic_id, uint32_t icr)
 {
+    uint64_t flags = read_rflags();
+    cli();
     wr(LAPIC_ICR_HI, apic_id << 24);
     wr(LAPIC_ICR_LO, icr);
     for (int i = 0; i < 1000000 && (rd(LAPIC_ICR_LO) & ICR_PENDING); i++)
         cpu_relax();
+    if (flags & RFLAGS_IF)
+        sti();
 }
 
 void lapic_send_init(uint32_t apic_id)
@@ -169,6 +175,12 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t vector)
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 {
     send_ipi(apic_id, 0x4000 | vector); /* fixed, edge, assert */
+}
+
+/* Delivered even to a core running with interrupts off. */
+void lapic_send_nmi(uint32_t apic_id)
+{
+    send_ipi(apic_id, 0x4400); /* NMI, edge, assert */
 }
 
 void udelay(uint64_t us)

@@ -69,8 +69,7 @@ _Noreturn void acpi_power_off(void)
         outw(acpi.pm1a_cnt, (uint16_t)(acpi.slp_typ_s5 << 10 | 1 << 13)); /* SLP_TYP, SLP_EN */
         udelay(100000);
     }
-    kprintf("hydros: the machine did not power off (no ACPI S5); halting\n");
-    core_stop();
+    core_die("the machine did not power off (no ACPI S5)");
 }
 
 void core_online(struct core *c)
@@ -120,7 +119,7 @@ static void check_ticks(void)
     kprintf("timer: %d of %d cores ticking", ticking, ncores);
     for (int i = 0; i < ncores; i++)
         if (cores[i].state != CORE_ONLINE)
-            kprintf(", core %d %s", i, cores[i].state == CORE_HALTED ? "halted" : "absent");
+            kprintf(", core %d %s", i, cores[i].state == CORE_DEAD ? "dead" : "absent");
         else if (cores[i].ticks < 3)
             kprintf(", core %d silent", i);
     kprintf("\n");

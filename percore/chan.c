@@ -134,10 +134,12 @@ void chan_after_halt(void)
         msgchan_rx_awake(&c->rx[cf->peer]);
 }
 
-void chan_node_died(void)
+void chan_tell_all(void)
 {
     for (int k = 0; k < ncores; k++)
-        if (k != (int)this_core()->id && cores[k].state == CORE_ONLINE)
+        if (k == (int)this_core()->id)
+            chans[k].kick = true;
+        else if (core_alive(&cores[k]))
             ring(k);
 }
 

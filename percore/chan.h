@@ -3,7 +3,7 @@
  * messages only: a buffer too small gives EMSGSIZE and the message stays),
  * poll says which (writable: room for the largest message, which fstat
  * gives as st_blksize). A sender whose receiver's core announced that it is
- * halting rings its doorbell: an IPI (VEC_CHAN). When a node dies, every other core
+ * halting rings its doorbell: an IPI (VEC_CHAN). When a node or its core dies, every other core
  * closes its rings to and from it, so its peers read EPIPE/POLLHUP at once. */
 #ifndef HYDROS_CHAN_H
 #define HYDROS_CHAN_H
@@ -28,7 +28,10 @@ void chan_poll(void);           /* kernel context: doorbells rung at this core, 
 bool chan_pending(void);
 bool chan_before_halt(void);
 void chan_after_halt(void);
-void chan_node_died(void);      /* this core's node is gone: tell every other core */
+/* A node or a core died (its status block says so): every live core, this
+ * one too, is rung and closes its rings to it in chan_poll. Safe from an
+ * interrupt handler and from a dying core. */
+void chan_tell_all(void);
 void chan_kicked(void);         /* the VEC_CHAN interrupt: only sets a flag */
 extern const struct file_ops chan_ops; /* priv: the peer core, as an integer */
 

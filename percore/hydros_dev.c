@@ -13,7 +13,7 @@
 
 #define TEXT_MAX 8192
 
-static const char *const state_names[] = {"none", "booting", "running", "dead"};
+static const char *const node_state_names[] = {"none", "booting", "running", "node_dead"};
 static volatile int nodes_up, nodes_wanted;
 static void add_channels(void);
 static uint64_t boot_us;
@@ -31,14 +31,30 @@ static int render_self(char *out, int max)
     return snprintf(out, max, "core %u\npartition 0x%lx 0x%lx\n", c->id, c->part_base, c->part_end);
 }
 
+/* A core's state as one word: its node's, unless the core itself is in
+ * doubt or dead; and why, the rest of the line. */
+static const char *state_name(const struct core *c)
+{
+    switch (c->state) {
+    case CORE_DEAD:
+        return "core_dead";
+    case CORE_SUSPECT:
+        return "suspect";
+    case CORE_ONLINE:
+        return node_state_names[c->node_state];
+    default:
+        return "none";
+    }
+}
+
 static int render_nodes(char *out, int max)
 {
     int n = 0;
     for (int i = 0; i < ncores && n < max; i++) {
         struct core *c = &cores[i];
-        int st = c->state == CORE_ONLINE ? c->node_state : NODE_DEAD;
-        n += snprintf(out + n, max - n, "c%d %s %lu %lu 0x%lx 0x%lx %s\n", i, state_names[st], c->ticks,
-                      c->node_pages * 4, c->part_base, c->part_end, c->last_fault[0] ? c->last_fault : "-");
+        const char *why = c->state == CORE_DEAD ? c->death : c->last_fault;
+        n += snprintf(out + n, max - n, "c%d %s %lu %lu 0x%lx 0x%lx %s\n", i, state_name(c), c->ticks,
+                      c->node_pages * 4, c->part_base, c->part_end, why[0] ? why : "-");
     }
     return n < max ? n : max;
 }
@@ -92,18 +108,41 @@ static int64_t poke_write(struct file *f, const void *buf, uint64_t len)
     return (int64_t)len;
 }
 
+/* "CORE FAULT", e.g. "2 core_hang" (inject.c has the list). */
+static int64_t inject_write(struct file *f, const void *buf, uint64_t len)
+{
+    (void)f;
+    char text[32], *end;
+    if (len == 0 || len >= sizeof(text))
+        return -EINVAL;
+    memcpy(text, buf, len);
+    text[len] = 0;
+    unsigned long core = strtoul(text, &end, 10);
+    if (end == text || *end != ' ' || core >= MAX_CORES)
+        return -EINVAL;
+    size_t name_len = strlen(end + 1);
+    if (name_len && end[name_len] == '\n')
+        name_len--;
+    int fault = fault_by_name(end + 1, name_len);
+    int err = fault < 0 ? fault : inject_ask((int)core, fault);
+    return err ? err : (int64_t)len;
+}
+
 static const struct file_ops self_ops = {.read = self_read};
 static const struct file_ops nodes_ops = {.read = nodes_read};
 static const struct file_ops ready_ops = {.write = ready_write};
 static const struct file_ops poke_ops = {.write = poke_write};
+static const struct file_ops inject_ops = {.write = inject_write};
 
-/* The four /dev/hydros files, then /dev/chan/K for every core K: filled
+/* The /dev/hydros files, then /dev/chan/K for every core K: filled
  * by the boot core (nodes_expect) before any node starts. */
-static struct vfs_device devices[4 + MAX_CORES + 1] = {
+#define HYDROS_FILES 5
+static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
     {"/dev/hydros/ready", S_IFCHR | 0222, &ready_ops, NULL},
     {"/dev/hydros/poke", S_IFCHR | 0200, &poke_ops, NULL},
+    {"/dev/hydros/inject", S_IFCHR | 0200, &inject_ops, NULL},
 };
 static char chan_paths[MAX_CORES][16];
 
@@ -116,6 +155,6 @@ static void add_channels(void)
 {
     for (int k = 0; k < ncores; k++) {
         snprintf(chan_paths[k], sizeof(chan_paths[k]), "/dev/chan/%d", k);
-        devices[4 + k] = (struct vfs_device){chan_paths[k], S_IFCHR | 0600, &chan_ops, (void *)(uintptr_t)k};
+        devices[HYDROS_FILES + k] = (struct vfs_device){chan_paths[k], S_IFCHR | 0600, &chan_ops, (void *)(uintptr_t)k};
     }
 }

@@ -1,9 +1,13 @@
 /* /dev/hydros: the kernel's status blocks, read by Erlang (erlang_os/hydros).
  *   self   "core N\npartition BASE END\n"            (this node's core)
- *   nodes  one line a core: "cN STATE HEARTBEAT MEMORY_KIB BASE END FAULT"
+ *   nodes  one line a core: "cN STATE HEARTBEAT MEMORY_KIB BASE END WHY", STATE one of
+ *          none booting running node_dead suspect core_dead, WHY the rest of
+ *          the line: why the node or the core died ("-" if it did not)
  *   ready  written once by a node when it has booted: its state becomes running
  *   poke   "ADDR": the writing thread stores to ADDR from user mode (only with
- *          debug_poke on the kernel command line: the isolation tests' hook) */
+ *          debug_poke on the kernel command line: the isolation tests' hook)
+ *   inject "CORE FAULT": core CORE suffers FAULT (inject.c lists them);
+ *          EINVAL, ESRCH (a dead core), EBUSY, ENOTSUP as inject_ask */
 #ifndef HYDROS_HYDROS_DEV_H
 #define HYDROS_HYDROS_DEV_H
 #include "vfs.h"

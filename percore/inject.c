@@ -1,8 +1,22 @@
-/* Fault injection for the tests, switched on from the kernel command line;
- * without those switches nothing here acts.
- *   node_fault=MS  a thread of the console node jumps to an unmapped address
- *                  MS milliseconds after the node starts (a wild pointer in
- *                  native code).
+/* Fault injection: the faults the system must survive, asked for at run
+ * time (/dev/hydros/inject, hydros:inject/2) or from the kernel command
+ * line, with no rebuild. inject_ask names a core and a fault; that core's
+ * kernel makes it happen the next time it passes kernel_chores (an IPI
+ * makes that at once):
+ *   halt         its node exits (status 0; never a power-off)
+ *   node_crash   a thread of the node jumps to an unmapped address: a wild
+ *                pointer in native code
+ *   node_hang    its kernel loops with interrupts on: the node is never
+ *                scheduled again, the core still ticks
+ *   kernel_panic the kernel panics
+ *   core_hang    interrupts off, a loop: no report, no status change
+ *   wild_write   random words into the node's pages and its page tables
+ *   chan_garbage random bytes over the rings the core sends on
+ *   mce          an uncorrected machine check naming a page of its node,
+ *                raised through the machine-check banks (QEMU lets the
+ *                kernel write them; elsewhere: ENOTSUP)
+ * Command line: inject=CORE:FAULT@MS[,...], MS after that core's node starts.
+ * Also test hooks, off unless the command line asks:
  *   debug_poke     /dev/hydros/poke makes the writing thread store to any
  *                  address from user mode: the isolation proof.
  *   chan_poke=N[:direct|:image]  core N's kernel stores into its own
@@ -15,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/x86.h"
 #include "chan.h"
 #include "msgchan.h"
 #include "sched.h"
@@ -27,23 +42,87 @@
 /* mov %rax, (%rdi); ud2: the poke itself, then a fault if it did not fault. */
 static const uint8_t poke_code[] = {0x48, 0x89, 0x07, 0x0f, 0x0b};
 
-static struct ktimer fault_timer[MAX_CORES], alive_timer[MAX_CORES];
-static volatile bool fault_due[MAX_CORES];
-static uint64_t ticks_at_death[MAX_CORES];
+static const char *const fault_names[] = {
+    [FAULT_HALT] = "halt", [FAULT_NODE_CRASH] = "node_crash", [FAULT_NODE_HANG] = "node_hang",
+    [FAULT_KERNEL_PANIC] = "kernel_panic", [FAULT_CORE_HANG] = "core_hang", [FAULT_WILD_WRITE] = "wild_write",
+    [FAULT_CHAN_GARBAGE] = "chan_garbage", [FAULT_MCE] = "mce",
+};
 
-static void fault_now(struct ktimer *t)
+#define WILD_WORDS 64
+#define GARBAGE_BYTES 256
+
+static struct ktimer alive_timer[MAX_CORES];
+static uint64_t ticks_at_death[MAX_CORES];
+static volatile bool fault_due[MAX_CORES]; /* node_crash: the next return to user jumps wild */
+
+/* The command line's faults for this core, each on a timer of its own. */
+struct timed_fault {
+    struct ktimer timer; /* first: the timer is the struct */
+    int core;
+    enum fault fault;
+};
+static struct timed_fault timed[MAX_CORES][4];
+
+int fault_by_name(const char *name, size_t len)
 {
-    fault_due[t - fault_timer] = true;
+    for (int f = 1; f < (int)ARRAY_SIZE(fault_names); f++)
+        if (strlen(fault_names[f]) == len && !strncmp(fault_names[f], name, len))
+            return f;
+    return -EINVAL;
+}
+
+int inject_ask(int core, int fault)
+{
+    if (core < 0 || core >= ncores || fault <= 0 || fault >= (int)ARRAY_SIZE(fault_names))
+        return -EINVAL;
+    if (!core_alive(&cores[core]))
+        return -ESRCH;
+    if (fault == FAULT_MCE && !mce_can_raise())
+        return -ENOTSUP;
+    if (!__atomic_compare_exchange_n(&cores[core].inject, &(int){0}, fault, false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST))
+        return -EBUSY;
+    if (core != (int)this_core()->id)
+        lapic_send_ipi(cores[core].lapic_id, VEC_CHAN); /* to kernel_chores now, even from hlt */
+    return 0;
+}
+
+static void timed_fault_due(struct ktimer *t)
+{
+    struct timed_fault *tf = (struct timed_fault *)t;
+    int err = inject_ask(tf->core, tf->fault);
+    if (err)
+        kprintf("inject: %s on core %d: error %d\n", fault_names[tf->fault], tf->core, err);
+}
+
+/* inject=CORE:FAULT@MS,...: arms this core's entries. */
+static void arm_timed_faults(void)
+{
+    const char *v = cmdline_get("inject");
+    int me = (int)this_core()->id, n = 0;
+    while (v && *v && n < (int)ARRAY_SIZE(timed[me])) {
+        char *end;
+        int core = (int)strtoul(v, &end, 10);
+        const char *name = end + 1, *at = strchr(name, '@');
+        int fault = *end == ':' && at ? fault_by_name(name, (size_t)(at - name)) : -EINVAL;
+        if (fault < 0) {
+            kprintf("inject: cannot read \"%s\" (CORE:FAULT@MS)\n", v);
+            return;
+        }
+        uint64_t ms = strtoul(at + 1, &end, 10);
+        if (core == me) {
+            struct timed_fault *tf = &timed[me][n++];
+            *tf = (struct timed_fault){.timer.fn = timed_fault_due, .core = core, .fault = fault};
+            ktimer_arm(&tf->timer, uptime_us() + ms * 1000);
+        }
+        v = *end == ',' ? end + 1 : end;
+    }
 }
 
 /* The node's CR3 is loaded (node_start's load step) when this runs. */
 int inject_node_started(struct node *n)
 {
-    const char *v = cmdline_get("node_fault");
-    if (v && n->id == 0) {
-        fault_timer[0].fn = fault_now;
-        ktimer_arm(&fault_timer[0], uptime_us() + strtoul(v, NULL, 10) * 1000);
-    }
+    arm_timed_faults();
     if (!cmdline_get("debug_poke"))
         return 0;
     uint64_t at = POKE_STUB;
@@ -54,6 +133,103 @@ int inject_node_started(struct node *n)
         return err;
     memcpy((void *)at, poke_code, sizeof(poke_code));
     return vm_protect(&n->vm, at, PAGE_SIZE, PROT_READ | PROT_EXEC);
+}
+
+static uint64_t rand_state;
+
+static uint64_t random64(void)
+{
+    if (!rand_state)
+        rand_state = rdtsc() | 1;
+    rand_state ^= rand_state << 13; /* xorshift64 */
+    rand_state ^= rand_state >> 7;
+    rand_state ^= rand_state << 17;
+    return rand_state;
+}
+
+/* Random words into random pages of the node, and one into every present
+ * user entry of its top page table, so that the damage is met at once. */
+static void wild_write(struct node *n)
+{
+    uint64_t *pml4 = P2V(n->vm.pml4);
+    struct core *c = this_core();
+    uint64_t pages = (c->part_end - c->part_base) / PAGE_SIZE;
+    for (int i = 0; i < WILD_WORDS; i++) {
+        uint64_t pa = c->part_base + random64() % pages * PAGE_SIZE + random64() % (PAGE_SIZE / 8) * 8;
+        *(volatile uint64_t *)P2V(pa) = random64();
+    }
+    for (int i = 0; i < 256; i++)
+        if (pml4[i] & 1)
+            pml4[i] = random64();
+    write_cr3(read_cr3()); /* no stale translations hide the damage */
+}
+
+/* Random bytes over this core's own block of the channel region: the rings
+ * it sends on and its consumer indices. */
+static void chan_garbage(void)
+{
+    size_t off, len;
+    if (msgchan_core_block(ncores, chan_ring_bytes(ncores), this_core()->id, &off, &len))
+        return;
+    uint8_t *block = (uint8_t *)CHAN_VIEW_BASE + off;
+    for (int i = 0; i < GARBAGE_BYTES; i++)
+        block[random64() % len] = (uint8_t)random64();
+    for (int i = 0; i < ncores * 512 && (size_t)i < len; i++) /* every ring's control words */
+        block[i] = (uint8_t)random64();
+    chan_tell_all();
+}
+
+/* A node thread asleep in the kernel goes back to user mode now (EINTR,
+ * which ERTS retries), so that the fault is met without waiting for work. */
+static void wake_one(struct node *n)
+{
+    for (struct thread *t = n->threads; t; t = t->node_next)
+        if (t->state == THREAD_BLOCKED) {
+            thread_wake(t, -EINTR);
+            return;
+        }
+}
+
+void inject_poll(void)
+{
+    struct core *c = this_core();
+    int fault = c->inject ? __atomic_exchange_n(&c->inject, 0, __ATOMIC_SEQ_CST) : 0;
+    struct node *n = c->node;
+    if (!fault)
+        return;
+    kprintf("inject: %s on core %u\n", fault_names[fault], c->id);
+    switch ((enum fault)fault) {
+    case FAULT_KERNEL_PANIC:
+        panic("injected kernel panic");
+    case FAULT_CORE_HANG:
+        cli();
+        for (;;)
+            cpu_relax();
+    case FAULT_NODE_HANG:
+        sti();
+        for (;;)
+            cpu_relax();
+    case FAULT_CHAN_GARBAGE:
+        chan_garbage();
+        return;
+    case FAULT_MCE:
+        mce_raise(n ? n->vm.pml4 : c->part_base);
+        return;
+    default:
+        break;
+    }
+    if (!n || n->dying)
+        return;
+    if (fault == FAULT_HALT) {
+        n->injected_halt = true;
+        node_kill(n, 0);
+        return;
+    }
+    if (fault == FAULT_WILD_WRITE)
+        wild_write(n);
+    else
+        fault_due[c->id] = true;
+    wake_one(n);
 }
 
 /* Each store writes back the byte it read, so nothing changes if it lands. */

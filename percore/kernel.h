@@ -17,13 +17,18 @@
 #define V2P_KERNEL(va) ((uint64_t)(va) - KERNEL_VIRT_BASE) /* for symbols of the kernel image */
 #define KSTACK_SIZE 16384
 #define IST_STACK_SIZE 8192
+#define IST_DF 1  /* the TSS's interrupt stacks, one a kind: a machine check */
+#define IST_NMI 2 /* taken inside an NMI handler, or a double fault inside either, */
+#define IST_MC 3  /* still finds a stack no other handler is using */
 
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- core.c: one struct core per CPU, found through GS. */
-enum core_state { CORE_ABSENT, CORE_STARTING, CORE_ONLINE, CORE_HALTED };
+/* A core is suspect while the watchdog asks it by NMI why its heartbeat
+ * stopped (watchdog.c); dead once it said so itself or did not answer. */
+enum core_state { CORE_ABSENT, CORE_STARTING, CORE_ONLINE, CORE_SUSPECT, CORE_DEAD };
 enum node_state { NODE_NONE, NODE_BOOTING, NODE_RUNNING, NODE_DEAD };
 
 struct tss {
@@ -61,7 +66,7 @@ struct core {
     uint32_t id;        /* 0 = the boot core; dense, in MADT order */
     uint32_t lapic_id;
     volatile int state;
-    volatile uint64_t ticks; /* LAPIC timer interrupts taken */
+    volatile uint64_t ticks; /* LAPIC timer interrupts taken: the heartbeat the other cores watch */
     volatile uint64_t irqs;  /* every device interrupt taken (the idle spin watches it) */
     struct sched sched;
     struct node *node;       /* the user program this core runs, if any */
@@ -70,11 +75,26 @@ struct core {
     volatile uint64_t node_pages;  /* resident pages of its node */
     uint64_t part_base, part_end;  /* its partition */
     char last_fault[96];           /* why its node last died, "" if it did not */
+    char death[96];                /* why the core itself died (core_die, watchdog.c) */
+    /* The watchdog's NMI probe: askers bump nmi_asked, the NMI handler
+     * answers with what it interrupted. */
+    volatile uint64_t nmi_asked;
+    struct nmi_answer {
+        volatile uint64_t seq, beat, rip;
+        volatile bool irq_on;
+    } nmi_answer;
+    volatile uint64_t progress; /* bumped on each return to user mode, idle loop and log line drained */
+    volatile int inject;           /* a fault asked of this core at run time (inject.c), 0 none */
     uint64_t gdt[7];
     struct tss tss;
     uint8_t stack[KSTACK_SIZE] __attribute__((aligned(16)));
-    uint8_t ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+    uint8_t ist_stack[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 };
+
+static inline bool core_alive(const struct core *c)
+{
+    return c->state == CORE_ONLINE || c->state == CORE_SUSPECT;
+}
 
 extern struct core cores[MAX_CORES];
 extern int ncores;
@@ -102,7 +122,16 @@ struct trap_frame {
 };
 void trap(struct trap_frame *f);
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void core_stop(void); /* this core only: interrupts off, hlt forever */
+
+/* ---- watchdog.c: finding dead and hung cores and nodes. */
+void watchdog_tick(bool from_user); /* every core's timer tick: check the others' heartbeats */
+void watchdog_nmi(struct trap_frame *f); /* answer a probe; stop for good if declared dead */
+/* This core is dead: records why in its status block, tells every other
+ * core (they close its rings at once), then stops with interrupts off. */
+_Noreturn void core_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* c's node is dead for everyone (its rings close); its kernel lives on and
+ * ends the node when it next runs it. */
+void node_declare_dead(struct core *c, const char *why);
 
 /* ---- arch/desc.c: descriptor tables. */
 #define VEC_TIMER 0x20
@@ -113,7 +142,21 @@ void idt_init(void);                 /* once, on the boot core */
 void desc_init_core(struct core *c); /* GDT, TSS, IDT and GS base of the calling core */
 
 /* ---- arch/cpu.c */
-void cpu_init_core(void); /* SSE, NX, the syscall MSRs */
+void cpu_init_core(void); /* SSE, NX, the syscall MSRs, machine checks */
+
+/* ---- arch/mce.c: the machine-check banks. */
+struct mce_record {
+    bool uncorrected, has_addr, restartable; /* restartable: the interrupted code may go on */
+    int bank, corrected;                     /* corrected: errors the CPU fixed, just counted */
+    uint64_t status, addr;
+};
+void mce_init_core(void);                 /* CR4.MCE and every bank on, where the CPU has MCA */
+void mce_collect(struct mce_record *r);   /* in the #MC handler: read and clear the banks */
+bool mce_can_raise(void);                 /* mce_raise works here (QEMU's TCG) */
+void mce_raise(uint64_t pa);              /* a machine check reporting an uncorrected error at pa */
+
+/* ---- memerr.c: who a memory error ends. */
+void mce_trap(struct trap_frame *f, bool from_user);
 
 /* ---- cmdline.c: the kernel command line, "key=value key2 ..." */
 void cmdline_init(const char *line);
@@ -150,6 +193,7 @@ void lapic_timer_oneshot(uint64_t deadline_us); /* the next timer interrupt, on 
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t vector);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector); /* fixed delivery */
+void lapic_send_nmi(uint32_t apic_id);
 void udelay(uint64_t us);
 uint64_t uptime_us(void); /* since the calibration, from the TSC */
 
@@ -165,6 +209,7 @@ uint64_t rtc_epoch_us(void); /* the wall clock at uptime 0: realtime_us() - upti
 struct acpi_info;
 void smp_start(const struct acpi_info *ai);
 void ap_main(uint64_t core_id);
+struct core *core_of_cpu(void); /* by the local APIC id: for NMI and #MC, where GS may be the user's */
 
 /* ---- boot.c */
 _Noreturn void acpi_power_off(void); /* S5 through the FADT; halts when that is missing */

@@ -330,9 +330,9 @@ void node_exited(struct node *n)
     c->node_state = NODE_DEAD;
     c->node_pages = 0;
     c->node = NULL;
-    chan_node_died();
+    chan_tell_all();
     write_cr3(this_core()->cr3); /* off the node's page tables before freeing them */
-    bool power_off = c->id == 0 && !n->crashed;
+    bool power_off = c->id == 0 && !n->crashed && !n->injected_halt;
     if (n->crashed)
         inject_node_crashed();
     free_node(n);

@@ -160,8 +160,10 @@ static void idle(void)
     struct core *c = this_core();
     uint64_t seen = c->irqs, until = uptime_us() + IDLE_SPIN_US;
     sti();
-    while (c->irqs == seen && !chan_pending() && uptime_us() < until)
+    while (c->irqs == seen && !chan_pending() && uptime_us() < until) {
+        c->progress++;
         cpu_relax();
+    }
     cli();
     if (c->irqs != seen || !chan_before_halt()) {
         sti();
@@ -174,15 +176,30 @@ static void idle(void)
     sti();
 }
 
+/* Work every way back to user mode and every turn of the idle loop does:
+ * timers, the console, channels, faults asked for, and the end of a node
+ * that was declared dead from outside (watchdog, memory error). */
+static void kernel_chores(void)
+{
+    struct core *c = this_core();
+    c->progress++;
+    run_timers();
+    console_poll();
+    chan_poll();
+    inject_poll();
+    if (c->node && c->node_state == NODE_DEAD && !c->node->dying) {
+        c->node->crashed = true;
+        node_kill(c->node, 128 + 9);
+    }
+}
+
 /* Runs the next runnable thread; idles (timers, console, hlt) until there is one. */
 static void schedule(void)
 {
     struct sched *s = &this_core()->sched;
     struct thread *next;
     for (;;) {
-        run_timers();
-        console_poll();
-        chan_poll();
+        kernel_chores();
         next = rq_pop(s);
         if (next)
             break;
@@ -211,9 +228,7 @@ void sched_yield(void)
 void sched_user_return(struct trap_frame *f)
 {
     struct sched *s = &this_core()->sched;
-    run_timers();
-    console_poll();
-    chan_poll();
+    kernel_chores();
     if (s->need_resched) {
         s->need_resched = false;
         sched_yield();

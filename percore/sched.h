@@ -61,6 +61,7 @@ struct node {
     int id; /* the core it runs on */
     bool dying;
     bool crashed; /* a fault or a fatal signal, not an exit */
+    bool injected_halt; /* its exit was injected: the console node's does not power off */
     int exit_status;
     struct vm vm;
     struct vfs *vfs;
@@ -99,7 +100,17 @@ int node_start(const void *archive, uint64_t archive_len); /* the program named 
 int node_io_open(struct node *n);             /* fds 0-2: the console tty on core 0, else the log ring */
 struct tty *console_tty(void);                /* the console's line discipline, on core 0 */
 
-/* ---- inject.c: test hooks, off unless the command line asks */
+/* ---- inject.c: faults asked for at run time or on the command line,
+ * and test hooks that are off unless the command line asks */
+enum fault {
+    FAULT_NONE, FAULT_HALT, FAULT_NODE_CRASH, FAULT_NODE_HANG, FAULT_KERNEL_PANIC,
+    FAULT_CORE_HANG, FAULT_WILD_WRITE, FAULT_CHAN_GARBAGE, FAULT_MCE,
+};
+int fault_by_name(const char *name, size_t len); /* an enum fault, or -EINVAL */
+/* Asks core to suffer fault: 0, -EINVAL, -ESRCH (the core is dead),
+ * -EBUSY (one is pending there), -ENOTSUP (mce without writable banks). */
+int inject_ask(int core, int fault);
+void inject_poll(void);                       /* kernel_chores: a fault asked of this core happens here */
 int inject_node_started(struct node *n);      /* with the node's CR3 loaded */
 void inject_chan_poke(void);                  /* after chan_init_core */
 void node_before_user(struct trap_frame *f);

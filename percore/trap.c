@@ -1,6 +1,8 @@
 /* Exceptions and interrupts. An exception in the kernel prints the vector,
  * error code, registers, the core and a stack trace, then stops that core
- * only: the other cores keep running. The timer interrupt counts ticks. */
+ * only (core_die: the other cores are told and keep running). The timer
+ * interrupt counts ticks and runs the watchdog; NMIs answer its probes;
+ * machine checks go to mce.c. */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -19,14 +21,6 @@ static const char *const exception_names[32] = {
     "page fault", "reserved", "x87 FP error", "alignment check", "machine check",
     "SIMD FP error", "virtualization", "control protection",
 };
-
-_Noreturn void core_stop(void)
-{
-    cli();
-    this_core()->state = CORE_HALTED;
-    for (;;)
-        hlt();
-}
 
 static bool kernel_text(uint64_t a)
 {
@@ -70,12 +64,11 @@ static _Noreturn void exception(struct trap_frame *f)
             "  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n"
             "  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n"
             "  r13 %016lx r14 %016lx r15 %016lx\n"
-            "  at %p  stack trace:%s\n"
-            "*** core %u stopped; the other cores keep running\n",
+            "  at %p  stack trace:%s\n",
             c->id, f->vector, name, f->error, (f->cs & 3) ? "user" : "kernel", (void *)f->rip,
             (void *)f->rsp, f->rflags, (void *)read_cr2(), f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi,
-            f->rbp, f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15, (void *)f->rip, trace, c->id);
-    core_stop();
+            f->rbp, f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15, (void *)f->rip, trace);
+    core_die("kernel exception %lu (%s) at rip %p", f->vector, name, (void *)f->rip);
 }
 
 /* A fault in user mode ends the node (never the core): a register dump
@@ -103,9 +96,30 @@ static _Noreturn void user_fault(struct trap_frame *f, const char *why)
     thread_exit(t);
 }
 
+/* A kernel page fault on a user address while a node's thread runs: the
+ * node's page tables changed under the kernel (a wild write, a memory
+ * error). The node pays for it, not the core. */
+static bool node_memory_fault(const struct trap_frame *f)
+{
+    return f->vector == 14 && read_cr2() < VMA_USER_MAX && current() && current()->node;
+}
+
+static const char *vm_error_name(int err)
+{
+    return err == -ENOMEM ? "out of memory" : err == -EIO ? "page tables corrupt" : "segmentation fault";
+}
+
 void trap(struct trap_frame *f)
 {
     bool from_user = f->cs & 3;
+    if (f->vector == 2) { /* first, before anything uses GS: it may be the user's */
+        watchdog_nmi(f);
+        return;
+    }
+    if (f->vector == 18) {
+        mce_trap(f, from_user);
+        return;
+    }
     if (f->vector == VEC_TIMER || f->vector == VEC_CHAN)
         this_core()->irqs++;
     switch (f->vector) {
@@ -120,6 +134,7 @@ void trap(struct trap_frame *f)
         lapic_timer_oneshot(c->sched.tick_deadline); /* sched moves it earlier for a ktimer */
         c->sched.armed = c->sched.tick_deadline;
         lapic_eoi();
+        watchdog_tick(from_user);
         break;
     }
     case VEC_CHAN:
@@ -132,12 +147,14 @@ void trap(struct trap_frame *f)
         syscall_dispatch(f);
         break;
     case 14:
-        if (!from_user)
+        if (!from_user && !node_memory_fault(f))
             exception(f);
+        if (!from_user)
+            user_fault(f, "its page tables failed the kernel");
         sti();
         int err = vm_fault(&current()->node->vm, read_cr2(), (uint32_t)f->error);
         if (err)
-            user_fault(f, err == -ENOMEM ? "out of memory" : "segmentation fault");
+            user_fault(f, vm_error_name(err));
         break;
     default:
         if (!from_user)
@@ -160,5 +177,5 @@ _Noreturn void panic(const char *fmt, ...)
     char trace[16 * 19 + 1];
     stack_trace(trace, sizeof(trace), rbp);
     kprintf("\n*** core %u: panic: %s\n  stack trace:%s\n", this_core()->id, msg, trace);
-    core_stop();
+    core_die("panic: %s", msg);
 }

@@ -1,7 +1,8 @@
 /* Per-core CPU features the kernel relies on: SSE for user code (the FPU
  * state is saved with FXSAVE on every switch), NX, write protection in
  * kernel mode too (a core's read-only view of the other cores' channel
- * blocks holds against its own kernel), and the syscall instruction's MSRs.
+ * blocks holds against its own kernel), the syscall instruction's MSRs and
+ * machine checks (arch/mce.c).
  * Called once on every core. */
 #include "arch/x86.h"
 #include "kernel.h"
@@ -38,4 +39,5 @@ void cpu_init_core(void)
     wrmsr(MSR_STAR, (0x10ull << 48) | ((uint64_t)SEL_KCODE << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_SFMASK, 0x47700); /* IF, DF, TF, AC, NT cleared on entry */
+    mce_init_core();
 }

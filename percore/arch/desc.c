@@ -1,7 +1,8 @@
 /* Descriptor tables. One IDT shared read-only by all cores; a GDT and TSS
  * per core (the TSS holds that core's interrupt stacks and, later, its I/O
- * permission bitmap). Double fault, NMI and machine check run on IST1 so
- * that a broken kernel stack still gives a register dump. */
+ * permission bitmap). Double fault, NMI and machine check each run on an
+ * interrupt stack of their own, so that a broken kernel stack still gives a
+ * report and one of them arriving inside another does not overwrite it. */
 #include "arch/x86.h"
 #include "kernel.h"
 
@@ -32,7 +33,7 @@ static void idt_set(int vec, uint64_t handler, int ist)
 void idt_init(void)
 {
     for (int v = 0; v <= VEC_CHAN; v++)
-        idt_set(v, isr_table[v], (v == 2 || v == 8 || v == 18) ? 1 : 0);
+        idt_set(v, isr_table[v], v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0);
     idt_set(VEC_SPURIOUS, isr_table[VEC_CHAN + 1], 0);
 }
 
@@ -48,7 +49,8 @@ void desc_init_core(struct core *c)
                 ((tss >> 24 & 0xFF) << 56); /* available 64-bit TSS */
     c->gdt[6] = tss >> 32;
     c->tss.rsp[0] = (uint64_t)c->stack + KSTACK_SIZE;
-    c->tss.ist[0] = (uint64_t)c->ist_stack + IST_STACK_SIZE;
+    for (int i = 0; i < 3; i++) /* TSS ist[0] is IST1 */
+        c->tss.ist[i] = (uint64_t)c->ist_stack[i] + IST_STACK_SIZE;
     c->tss.iomap_base = sizeof(struct tss); /* no I/O bitmap yet: all ports denied to ring 3 */
 
     struct table_ptr g = {sizeof(c->gdt) - 1, (uint64_t)c->gdt};

@@ -12,8 +12,9 @@ from shell import Shell
 POKE_FAULT = (r"^core 1: stored into its own channel block; now into core 2's\n(?:.*\n)*?"
               r"\*\*\* core 1: exception 14 \(page fault\), error code 0x3, kernel mode\n"
               r"  rip 0x[0-9a-f]{16}  rsp 0x[0-9a-f]{16}  rflags 0x[0-9a-f]+  cr2 0x%s[0-9a-f]{8}\n"
-              r"(  .*\n){5}"
-              r"\*\*\* core 1 stopped; the other cores keep running$")
+              r"(  .*\n){5}(?:.*\n)*?"
+              r"\*\*\* core 1 stopped \(kernel exception 14 \(page fault\) at rip 0x[0-9a-f]{16}\); "
+              r"the other cores keep running$")
 # chan_poke's way in: the core's channel view, the direct map, the kernel image's alias.
 ALIASES = {"": "ffffff00", ":direct": "ffff8000", ":image": "ffffffff"}
 
@@ -39,7 +40,7 @@ class Channels(unittest.TestCase):
             b.expect(r"^node 1: exited with status 0$", 60)
             b.expect(r"^\[c3\] c3 reads eof$", 30)
             rows = {l.split()[0]: l.split()[1] for l in sh.eval("hydros:nodes().").split("\n") if l[:1] == "c"}
-            self.assertEqual(rows, {"c0": "running", "c1": "dead", "c2": "running", "c3": "running"})
+            self.assertEqual(rows, {"c0": "running", "c1": "core_dead", "c2": "running", "c3": "running"})
 
 
 class ChannelView(unittest.TestCase):

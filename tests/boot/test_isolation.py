@@ -58,7 +58,7 @@ class Isolation(unittest.TestCase):
             sh.eval("timer:sleep(1000).")
             second = table(sh)
             for core in (1, 3, 4):
-                self.assertEqual(second[core]["state"], "dead")
+                self.assertEqual(second[core]["state"], "node_dead")
                 self.assertTrue(second[core]["fault"].startswith("exception-14,rip=0x7ffe00000000"))
             for core in (0, 2):
                 self.assertEqual(second[core]["state"], "running")

@@ -17,7 +17,7 @@ class NodeOutOfMemory(unittest.TestCase):
             b.expect(r"^\[c1\] .*[Cc]annot allocate \d+ bytes of memory", 120)
             b.expect(r"^node 1: (crashed|exited)", 60)
             rows = {l.split()[0]: l.split()[1] for l in sh.eval("hydros:nodes().").split("\n") if l[:1] == "c"}
-            self.assertEqual(rows, {"c0": "running", "c1": "dead", "c2": "running"})
+            self.assertEqual(rows, {"c0": "running", "c1": "node_dead", "c2": "running"})
             self.assertEqual(sh.eval("1 + 1."), "2")
 
 

@@ -42,7 +42,7 @@ class UserFaults(unittest.TestCase):
     def test_fault_injected_into_erts(self):
         # 6 s after ERTS starts (its shell is up by then), one of its threads
         # jumps to an unmapped address.
-        image = variant_image("erts-fault", cmdline="node_fault=6000")
+        image = variant_image("erts-fault", cmdline="inject=0:node_crash@6000")
         with Boot("qemu", smp=1, image=image, name="qemu-erts-fault") as b:
             b.expect(r"^Eshell V", 60)
             m = b.expect(DUMP, 60)

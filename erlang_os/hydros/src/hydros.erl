@@ -3,7 +3,8 @@
 %% and the hooks a node has into the kernel (ready, and poke for the
 %% isolation tests). Every node runs boot/0 at start (-eval in its args).
 -module(hydros).
--export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1]).
+-export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
+         inject/2]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -40,17 +41,19 @@ partition(Core) ->
     [P] = [P || #{core := C, partition := P} <- status(), C =:= Core],
     P.
 
-%% One map a core: core, state, heartbeat (its kernel's timer ticks),
-%% memory_kib (its node's resident memory), partition, fault.
+%% One map a core: core, state (none, booting, running, node_dead, suspect:
+%% the watchdog is asking its kernel, core_dead), heartbeat (its kernel's
+%% timer ticks), memory_kib (its node's resident memory), partition, and
+%% fault: why the node or the core died, "-" if it did not.
 status() ->
     {ok, Text} = prim_file:read_file("/dev/hydros/nodes"), % before the file server too (msgchan_listener)
     [parse_node(L) || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
 
 %% Prints a table of all nodes.
 nodes() ->
-    io:format("~-5s ~-8s ~10s ~10s  ~-35s ~s~n",
-              ["node", "state", "heartbeat", "mem KiB", "partition", "last fault"]),
-    [io:format("c~-4b ~-8s ~10b ~10b  16#~.16b-16#~.16b ~s~n",
+    io:format("~-5s ~-9s ~10s ~10s  ~-35s ~s~n",
+              ["node", "state", "heartbeat", "mem KiB", "partition", "why it died"]),
+    [io:format("c~-4b ~-9s ~10b ~10b  16#~.16b-16#~.16b ~s~n",
                [C, S, H, M, B, E, F])
      || #{core := C, state := S, heartbeat := H, memory_kib := M, partition := {B, E}, fault := F}
             <- status()],
@@ -75,9 +78,24 @@ poke(kernel) -> poke(?KERNEL_TEXT);
 poke(Addr) when is_integer(Addr) ->
     file:write_file("/dev/hydros/poke", integer_to_list(Addr)).
 
+%% Makes Core suffer Fault, for the fault tests: halt, node_crash,
+%% node_hang, kernel_panic, core_hang, wild_write, chan_garbage or mce
+%% (percore/inject.c says what each does). The core's kernel acts at once;
+%% this returns before the fault has its effect, even on this node's core.
+inject(Core, Fault) when is_integer(Core), Core >= 0, is_atom(Fault) ->
+    Text = [integer_to_list(Core), $\s, atom_to_list(Fault)],
+    case prim_file:write_file("/dev/hydros/inject", Text) of
+        ok -> ok;
+        {error, einval} -> {error, {bad_fault, Fault}};
+        {error, esrch} -> {error, {core_dead, Core}};
+        {error, Reason} -> {error, Reason}
+    end.
+
 parse_node(Line) ->
-    [<<"c", C/binary>>, S, H, M, B, E, F] = binary:split(Line, <<" ">>, [global]),
+    [<<"c", C/binary>>, S, H, M, B, E | Why] = binary:split(Line, <<" ">>, [global]),
+    F = lists:join(<<" ">>, Why),
     #{core => binary_to_integer(C), state => binary_to_atom(S), heartbeat => binary_to_integer(H),
-      memory_kib => binary_to_integer(M), partition => {hex(B), hex(E)}, fault => binary_to_list(F)}.
+      memory_kib => binary_to_integer(M), partition => {hex(B), hex(E)},
+      fault => unicode:characters_to_list(F)}.
 
 hex(<<"0x", H/binary>>) -> binary_to_integer(H, 16).

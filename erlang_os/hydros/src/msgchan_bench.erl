@@ -108,16 +108,18 @@ binary_sink(From) ->
 
 %% Ends Victim while a process on each of Observers monitors it: for each
 %% observer, {Node, milliseconds from its go (sent just before the end) to
-%% its nodedown} or {Node, timeout}. How: halt (erlang:halt/0), or fault (a
+%% its nodedown} or {Node, timeout}. How: halt (erlang:halt/0), fault (a
 %% store to the kernel's text from user mode, which the kernel answers by
-%% killing the node: it needs debug_poke on the kernel command line).
+%% killing the node: it needs debug_poke on the kernel command line), or
+%% {inject, Fault}: hydros:inject/2 on the victim's core, from this node.
 nodedown_latency(Observers, Victim, How) ->
     Ws = [spawn(O, ?MODULE, nodedown_watcher, [self(), Victim]) || O <- Observers],
     [receive {watching, W} -> ok end || W <- Ws],
     [W ! go || W <- Ws],
     case How of
         halt -> rpc:cast(Victim, erlang, halt, []);
-        fault -> rpc:cast(Victim, hydros, poke, [kernel])
+        fault -> rpc:cast(Victim, hydros, poke, [kernel]);
+        {inject, Fault} -> ok = hydros:inject(msgchan_dist:core_of(Victim), Fault)
     end,
     [receive
          {nodedown_after, W, Us} -> {node(W), Us / 1000}

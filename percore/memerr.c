@@ -1,0 +1,44 @@
+/* Uncorrected memory errors (#MC). The error's physical address says who
+ * pays:
+ *   - inside a node's partition: that node ends, whichever core took the
+ *     machine check; every kernel lives on;
+ *   - anywhere else (kernel memory, the rings, no address given), or the
+ *     interrupted kernel code cannot go on: the core that took it stops.
+ * Errors the CPU corrected are only reported. */
+#include <stdio.h>
+
+#include "kernel.h"
+
+/* The core whose partition holds pa, or -1. */
+static int partition_owner(uint64_t pa)
+{
+    for (int i = 0; i < ncores; i++) {
+        uint64_t base, end;
+        if (mm_partition_of(i, &base, &end) && pa >= base && pa < end)
+            return i;
+    }
+    return -1;
+}
+
+void mce_trap(struct trap_frame *f, bool from_user)
+{
+    struct core *c = core_of_cpu(); /* GS may be the user's here, as in an NMI */
+    struct mce_record r;
+    mce_collect(&r);
+    if (!r.uncorrected) {
+        kprintf("core %u: machine check: %d corrected error(s), nothing lost\n", c->id, r.corrected);
+        return;
+    }
+    int owner = r.has_addr ? partition_owner(r.addr) : -1;
+    kprintf("*** core %u: machine check: uncorrected error, bank %d, status 0x%016lx, address %s0x%lx, %s mode at "
+            "rip %p\n",
+            c->id, r.bank, r.status, r.has_addr ? "" : "(none) ", r.addr, from_user ? "user" : "kernel",
+            (void *)f->rip);
+    if (owner >= 0 && (from_user || r.restartable)) {
+        char why[96];
+        snprintf(why, sizeof(why), "memory error at 0x%lx (uncorrected, bank %d)", r.addr, r.bank);
+        node_declare_dead(&cores[owner], why);
+        return;
+    }
+    core_die("uncorrected machine check at 0x%lx, outside every partition", r.addr);
+}

@@ -1,0 +1,143 @@
+/* Finding dead and hung cores and nodes, in the kernel, in milliseconds.
+ *   - Every core checks every other core's heartbeat (its timer ticks) on
+ *     each tick of its own and probes a stale one by NMI (watch.h says how
+ *     it judges). The first checker to judge a core dead declares it so.
+ *   - A core that takes a kernel exception or panics declares itself dead
+ *     (core_die) before it halts: no timeout at all.
+ *   - A core whose kernel keeps ticking but never gets back to its node
+ *     (a kernel loop with interrupts on: the node is starved) has its node
+ *     declared dead after NODE_HANG_US (the soft-lockup check).
+ * A declaration writes why into the dead core's status block and rings
+ * every live core, whose chan_poll then closes its rings to the dead one:
+ * their nodes read end of file on its channels, and get nodedown. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86.h"
+#include "chan.h"
+#include "kernel.h"
+#include "watch.h"
+
+/* Ticks in a row that found the kernel busy, neither back in its node nor
+ * idle: the node is starved. Counted in ticks taken, not in time, so that a
+ * vCPU the host did not run for a while is not taken for a hung one. */
+#define NODE_HANG_TICKS 6
+
+static struct watch views[MAX_CORES][MAX_CORES]; /* [checker][target] */
+static uint64_t progress_seen[MAX_CORES], busy_ticks[MAX_CORES]; /* each core's own */
+
+static _Noreturn void stop_here(void)
+{
+    for (;;) {
+        cli();
+        hlt();
+    }
+}
+
+void watchdog_nmi(struct trap_frame *f)
+{
+    struct core *c = core_of_cpu(); /* GS may be the user's: syscall_entry swaps it late */
+    if (c->state == CORE_DEAD) /* declared dead: stop for good (NMIs stay blocked, no iret) */
+        stop_here();
+    struct nmi_answer *a = &c->nmi_answer;
+    a->beat = c->ticks;
+    a->rip = f->rip;
+    a->irq_on = f->rflags & RFLAGS_IF;
+    __atomic_store_n(&a->seq, __atomic_load_n(&c->nmi_asked, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+}
+
+/* Marks t dead (once, whoever is first), and tells every live core. */
+static bool mark_dead(struct core *t, const char *why)
+{
+    int old = t->state;
+    if ((old != CORE_ONLINE && old != CORE_SUSPECT) ||
+        !__atomic_compare_exchange_n(&t->state, &old, CORE_DEAD, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        return false;
+    strlcpy(t->death, why, sizeof(t->death));
+    if (t->node_state != NODE_DEAD) {
+        snprintf(t->last_fault, sizeof(t->last_fault), "core-dead:%s", why);
+        t->node_state = NODE_DEAD;
+    }
+    chan_tell_all();
+    return true;
+}
+
+static void declare_dead(struct core *t, const struct watch *w, enum watch_verdict v, uint64_t now)
+{
+    char why[96];
+    int n = snprintf(why, sizeof(why), "%s, no heartbeat for %lu ms", watch_verdict_name(v),
+                     (now - w->beat_at) / 1000);
+    if (t->nmi_answer.seq)
+        snprintf(why + n, sizeof(why) - n, ", at rip %p", (void *)t->nmi_answer.rip);
+    if (!mark_dead(t, why))
+        return;
+    lapic_send_nmi(t->lapic_id); /* if it still takes NMIs, it stops now */
+    kprintf("*** core %u: dead (%s), declared by core %u; its rings are closed\n", t->id, why, this_core()->id);
+}
+
+static void check_core(struct core *me, struct core *t, uint64_t now)
+{
+    struct watch *w = &views[me->id][t->id];
+    struct nmi_answer *na = &t->nmi_answer;
+    struct watch_answer a;
+    a.seq = __atomic_load_n(&na->seq, __ATOMIC_ACQUIRE);
+    a.beat = na->beat;
+    a.irq_on = na->irq_on;
+    enum watch_verdict v = watch_judge(w, now, t->ticks, &a);
+    int suspect = CORE_SUSPECT, online = CORE_ONLINE;
+    switch (v) {
+    case WATCH_FINE:
+        __atomic_compare_exchange_n(&t->state, &suspect, CORE_ONLINE, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        break;
+    case WATCH_PROBE:
+        __atomic_compare_exchange_n(&t->state, &online, CORE_SUSPECT, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        watch_probed(w, now, __atomic_add_fetch(&t->nmi_asked, 1, __ATOMIC_SEQ_CST));
+        lapic_send_nmi(t->lapic_id);
+        break;
+    case WATCH_WAIT:
+        break;
+    default:
+        declare_dead(t, w, v, now);
+    }
+}
+
+void watchdog_tick(bool from_user)
+{
+    struct core *me = this_core();
+    uint64_t now = uptime_us();
+    if (from_user || me->progress != progress_seen[me->id]) {
+        progress_seen[me->id] = me->progress;
+        busy_ticks[me->id] = 0;
+    } else if (++busy_ticks[me->id] == NODE_HANG_TICKS && me->node_state == NODE_RUNNING) {
+        node_declare_dead(me, "hung: its kernel did not run it or idle for 6 ticks");
+    }
+    for (int k = 0; k < ncores; k++) {
+        struct core *t = &cores[k];
+        if (t != me && core_alive(t) && t->ticks)
+            check_core(me, t, now);
+    }
+}
+
+void node_declare_dead(struct core *c, const char *why)
+{
+    if (c->node_state == NODE_DEAD)
+        return;
+    strlcpy(c->last_fault, why, sizeof(c->last_fault));
+    c->node_state = NODE_DEAD;
+    chan_tell_all();
+    kprintf("*** node %u: %s; declared dead, core %u's rings are closed\n", c->id, why, c->id);
+}
+
+_Noreturn void core_die(const char *fmt, ...)
+{
+    char why[96];
+    va_list ap;
+    cli();
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    mark_dead(this_core(), why); /* the others first: nodedown must not wait for the console */
+    kprintf("*** core %u stopped (%s); the other cores keep running\n", this_core()->id, why);
+    stop_here();
+}
