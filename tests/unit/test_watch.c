@@ -114,7 +114,7 @@ static void test_silent_core_is_dead_after_the_answer_time(void **state)
     judge(&w, &t, 1);
     assert_int_equal(judge(&w, &t, 31 * MS), WATCH_PROBE);
     assert_int_equal(judge(&w, &t, 31 * MS + WATCH_ANSWER_US - 1), WATCH_WAIT);
-    assert_int_equal(judge(&w, &t, 30 * MS + WATCH_ANSWER_US), WATCH_DEAD_SILENT);
+    assert_int_equal(judge(&w, &t, 31 * MS + WATCH_ANSWER_US), WATCH_DEAD_SILENT);
 }
 
 /* Answers from code with interrupts on, but the timer never ticks again. */
