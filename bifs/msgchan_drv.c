@@ -21,6 +21,8 @@
  * distribution controller. 'a' (active) reads everything: in that mode the
  * port is a connection, knocks are ignored and a bye or the peer's death
  * closes the port (exit reason connection_closed), which is the nodedown.
+ * So does a message the kernel dropped as corrupt (exit reason
+ * corrupt_channel): a stream with a hole in it is no connection.
  * 'k' sends a knock. Output (port_command, or ERTS's dist output) is queued
  * in the driver queue and sent as frames as the ring has room; the port is
  * busy above QUEUE_HIGH bytes. Closing an active port sends a bye. */
@@ -317,9 +319,10 @@ static void chan_ready_input(ErlDrvData d, ErlDrvEvent ev)
             return;
         }
         if (n < 0) {
-            if (errno == EBADMSG) { /* the kernel dropped a corrupt message */
+            if (errno == EBADMSG) { /* the kernel dropped a corrupt message: the stream has a hole */
                 cp->bad_frames++;
-                continue;
+                fail(cp, "corrupt_channel");
+                return;
             }
             driver_failure_posix(cp->port, errno);
             return;

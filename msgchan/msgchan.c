@@ -556,6 +556,14 @@ static bool rx_closed(const struct msgchan_rx *rx, uint64_t ep)
            LD(&rx->p->closed) == MSGCHAN_CLOSED((uint32_t)ep);
 }
 
+/* An echo other than the current generation is one of ours still on its
+ * way only if it lies between the last generation echoed and the current. */
+static bool echo_pending(const struct msgchan_cons *c, uint32_t echo)
+{
+    uint32_t acked = LD(&c->gen_acked);
+    return echo - acked <= LD(&c->gen) - acked;
+}
+
 /* Validates the next message and returns its header and slot count, or an
  * error (resyncing as needed). Reads only the header slot. */
 static int rx_next(struct msgchan_rx *rx, struct msgchan_hdr *h, uint32_t *need)
@@ -563,8 +571,14 @@ static int rx_next(struct msgchan_rx *rx, struct msgchan_hdr *h, uint32_t *need)
     struct msgchan_cons *c = rx->c;
     uint64_t ep = LD_ACQ(&rx->p->ep);
     uint32_t epoch = (uint32_t)ep;
-    if ((uint32_t)(ep >> 32) != LD(&c->gen)) /* our reset not seen by the producer yet */
+    uint32_t echo = (uint32_t)(ep >> 32);
+    if (echo != LD(&c->gen)) { /* our reset not seen by the producer yet, or garbage */
+        if (!echo_pending(c, echo))
+            return rx_corrupt(rx);
         return rx_closed(rx, ep) ? -MSGCHAN_EPIPE : -MSGCHAN_EAGAIN;
+    }
+    if (LD(&c->gen_acked) != echo)
+        ST(&c->gen_acked, echo);
     if (epoch != LD(&c->epoch)) { /* the producer reset: start at its index, acknowledge */
         rx_skip_to_head(rx);
         ST(&c->closed, 0);
@@ -635,8 +649,8 @@ int msgchan_peek(struct msgchan_rx *rx)
 bool msgchan_rx_ready(const struct msgchan_rx *rx)
 {
     uint64_t ep = LD_ACQ(&rx->p->ep);
-    if ((uint32_t)(ep >> 32) != LD(&rx->c->gen))
-        return rx_closed(rx, ep);
+    if ((uint32_t)(ep >> 32) != LD(&rx->c->gen)) /* garbage is news: the read reports it */
+        return !echo_pending(rx->c, (uint32_t)(ep >> 32)) || rx_closed(rx, ep);
     if ((uint32_t)ep != LD(&rx->c->epoch))
         return true;
     if ((uint32_t)LD_ACQ(&rx->p->head) != LD(&rx->c->cons))

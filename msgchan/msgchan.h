@@ -63,7 +63,9 @@
  *   drops everything unread, starts at the producer's index, acknowledges the
  *   epoch and returns -MSGCHAN_ECONNRESET once; until then the producer does
  *   not send (-MSGCHAN_EAGAIN), so messages of two epochs never mix and an
- *   old-epoch message is never delivered after the reset was reported. The
+ *   old-epoch message is never delivered after the reset was reported. An
+ *   echo outside the generations the consumer has made since the last one
+ *   echoed is corrupt (-MSGCHAN_EBADMSG), not a reset still on its way. The
  *   producer's caller sees -MSGCHAN_ECONNRESET once when it finds the consumer
  *   restarted; that message was not sent.
  *   Close marks one end closed for the current epoch (the survivors' kernel
@@ -144,7 +146,7 @@ struct msgchan_cons {
     uint32_t epoch;           /* producer epoch acknowledged */
     uint32_t gen;             /* bumped by msgchan_rx_reset */
     uint32_t sleep;           /* odd: the consumer sleeps (a ticket) */
-    uint32_t pad1a;
+    uint32_t gen_acked;       /* the generation the producer last echoed */
     uint64_t closed;          /* MSGCHAN_CLOSED(epoch) when the consumer closed */
     uint8_t pad1[40];
     uint32_t prod_cache;      /* the consumer's last valid look at the producer index */

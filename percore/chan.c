@@ -8,6 +8,8 @@
  * (chan_before_halt), so a core that is awake is never interrupted. */
 #include "chan.h"
 
+#include <stdio.h>
+
 #include "arch/x86.h"
 #include "heap.h"
 #include "msgchan.h"
@@ -254,6 +256,22 @@ static void chan_release(struct file *f)
             kfree(cf);
             return;
         }
+}
+
+int chan_render_stats(char *out, int max)
+{
+    struct chan_core *c = me();
+    int n = 0;
+    for (int k = 0; k < ncores && n < max; k++) {
+        if (k == (int)this_core()->id)
+            continue;
+        struct msgchan_stats rx, tx;
+        msgchan_rx_stats(&c->rx[k], &rx);
+        msgchan_tx_stats(&c->tx[k], &tx);
+        n += snprintf(out + n, max - n, "c%d %s %lu %lu %lu %lu\n", k, c->closed[k] ? "closed" : "open", rx.msgs,
+                      rx.corrupt, tx.msgs, tx.corrupt);
+    }
+    return n < max ? n : max;
 }
 
 const struct file_ops chan_ops = {

@@ -34,5 +34,8 @@ void chan_after_halt(void);
 void chan_tell_all(void);
 void chan_kicked(void);         /* the VEC_CHAN interrupt: only sets a flag */
 extern const struct file_ops chan_ops; /* priv: the peer core, as an integer */
+/* This core's channels, a line a peer: "cK open|closed RX_MSGS RX_CORRUPT
+ * TX_MSGS TX_CORRUPT" (corrupt: messages or indices the checks rejected). */
+int chan_render_stats(char *out, int max);
 
 #endif

@@ -74,6 +74,10 @@ static int64_t text_read(struct file *f, void *buf, uint64_t len, int (*render)(
 
 static int64_t self_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_self); }
 static int64_t nodes_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_nodes); }
+static int64_t channels_read(struct file *f, void *buf, uint64_t len)
+{
+    return text_read(f, buf, len, chan_render_stats);
+}
 
 static int64_t ready_write(struct file *f, const void *buf, uint64_t len)
 {
@@ -130,19 +134,21 @@ static int64_t inject_write(struct file *f, const void *buf, uint64_t len)
 
 static const struct file_ops self_ops = {.read = self_read};
 static const struct file_ops nodes_ops = {.read = nodes_read};
+static const struct file_ops channels_ops = {.read = channels_read};
 static const struct file_ops ready_ops = {.write = ready_write};
 static const struct file_ops poke_ops = {.write = poke_write};
 static const struct file_ops inject_ops = {.write = inject_write};
 
 /* The /dev/hydros files, then /dev/chan/K for every core K: filled
  * by the boot core (nodes_expect) before any node starts. */
-#define HYDROS_FILES 5
+#define HYDROS_FILES 6
 static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
     {"/dev/hydros/ready", S_IFCHR | 0222, &ready_ops, NULL},
     {"/dev/hydros/poke", S_IFCHR | 0200, &poke_ops, NULL},
     {"/dev/hydros/inject", S_IFCHR | 0200, &inject_ops, NULL},
+    {"/dev/hydros/channels", S_IFCHR | 0444, &channels_ops, NULL},
 };
 static char chan_paths[MAX_CORES][16];
 

@@ -6,6 +6,7 @@
  *   ready  written once by a node when it has booted: its state becomes running
  *   poke   "ADDR": the writing thread stores to ADDR from user mode (only with
  *          debug_poke on the kernel command line: the isolation tests' hook)
+ *   channels  this core's channels, a line a peer (chan_render_stats)
  *   inject "CORE FAULT": core CORE suffers FAULT (inject.c lists them);
  *          EINVAL, ESRCH (a dead core), EBUSY, ENOTSUP as inject_ask */
 #ifndef HYDROS_HYDROS_DEV_H

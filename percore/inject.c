@@ -147,16 +147,18 @@ static uint64_t random64(void)
     return rand_state;
 }
 
-/* Random words into random pages of the node, and one into every present
- * user entry of its top page table, so that the damage is met at once. */
+/* Random words into the node's own pages and page tables (found by random
+ * walks down its tables: pages it never touched are no target, and under
+ * emulation each first touch costs milliseconds), then one into every
+ * present user entry of its top table, so that the damage is met at once. */
 static void wild_write(struct node *n)
 {
     uint64_t *pml4 = P2V(n->vm.pml4);
-    struct core *c = this_core();
-    uint64_t pages = (c->part_end - c->part_base) / PAGE_SIZE;
     for (int i = 0; i < WILD_WORDS; i++) {
-        uint64_t pa = c->part_base + random64() % pages * PAGE_SIZE + random64() % (PAGE_SIZE / 8) * 8;
-        *(volatile uint64_t *)P2V(pa) = random64();
+        int levels = i % 8 ? 4 : 1 + (int)(random64() % 3); /* one word in eight into a table */
+        uint64_t pa = vm_random_page(&n->vm, random64, levels);
+        if (pa)
+            ((volatile uint64_t *)P2V(pa))[random64() % (PAGE_SIZE / 8)] = random64();
     }
     for (int i = 0; i < 256; i++)
         if (pml4[i] & 1)

@@ -124,7 +124,7 @@ void trap(struct trap_frame *f);
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- watchdog.c: finding dead and hung cores and nodes. */
-void watchdog_tick(bool from_user); /* every core's timer tick: check the others' heartbeats */
+void watchdog_tick(const struct trap_frame *f); /* every timer tick: this core's node, the others' heartbeats */
 void watchdog_nmi(struct trap_frame *f); /* answer a probe; stop for good if declared dead */
 /* This core is dead: records why in its status block, tells every other
  * core (they close its rings at once), then stops with interrupts off. */

@@ -53,6 +53,7 @@ struct vm {
     uint64_t brk_start, brk;
     uint64_t resident; /* its own pages mapped */
     uint64_t shared;   /* shared read-only pages mapped (program text) */
+    bool corrupt;      /* an entry failed the kernel's checks (vm.c): the node must end */
 };
 
 struct file;

@@ -134,7 +134,7 @@ void trap(struct trap_frame *f)
         lapic_timer_oneshot(c->sched.tick_deadline); /* sched moves it earlier for a ktimer */
         c->sched.armed = c->sched.tick_deadline;
         lapic_eoi();
-        watchdog_tick(from_user);
+        watchdog_tick(f);
         break;
     }
     case VEC_CHAN:

@@ -2,7 +2,14 @@
  * follow them. Pages come at first touch (vm_fault), zeroed; a mapping never
  * copies memory it does not have to (mremap moves page table entries).
  * The upper half of every user PML4 is the kernel's, copied at creation:
- * the kernel never adds top-level entries after boot. */
+ * the kernel never adds top-level entries after boot.
+ * The page tables live in the node's partition, where a wild write or a
+ * memory error can change them under the kernel: every entry the kernel
+ * follows or frees is checked first (a table inside the partition, a page
+ * inside it or shared text, no reserved bit). One that fails marks the
+ * address space corrupt: the walk stops there, the access fails with EIO
+ * and the node dies of it; nothing outside the partition is ever touched
+ * or freed. */
 #include <string.h>
 
 #include "arch/x86.h"
@@ -37,10 +44,21 @@ static uint64_t vm_page_alloc(struct vm *vm)
     return pa;
 }
 
+static void corrupt(struct vm *vm, const char *what, uint64_t entry)
+{
+    if (!vm->corrupt)
+        kprintf("node %u: page tables corrupt: %s 0x%016lx; the node ends, the kernel goes on\n",
+                this_core()->id, what, entry);
+    vm->corrupt = true;
+}
+
+/* A page of the node's own back to its partition; a page that is not one
+ * (free already, or elsewhere: only a corrupt entry can name it) is left
+ * alone. */
 static void vm_page_free(struct vm *vm, uint64_t pa)
 {
     if (pmm_free(vm->pmm, pa, 1) != 0)
-        panic("node page %p is not its partition's", (void *)pa);
+        corrupt(vm, "an entry names a page it does not own:", pa);
 }
 
 static uint64_t *table(uint64_t pa)
@@ -48,12 +66,55 @@ static uint64_t *table(uint64_t pa)
     return P2V(pa & PTE_ADDR);
 }
 
-/* The PTE for va, creating page tables on the way if asked; NULL if absent
- * or out of memory. */
+/* Bits between the CPU's physical address width and bit 51 must be clear. */
+static uint64_t reserved_bits(void)
+{
+    static uint64_t mask;
+    if (!mask) {
+        uint32_t r[4];
+        cpuid(0x80000008, 0, r);
+        mask = PTE_ADDR & ~((1ull << (r[0] & 0xFF)) - 1);
+    }
+    return mask;
+}
+
+static bool in_partition(const struct vm *vm, uint64_t pa)
+{
+    return pa >= vm->pmm->base && pa < vm->pmm->base + vm->pmm->npages * PAGE_SIZE;
+}
+
+/* The table a present upper-level entry points to, or NULL (and corrupt)
+ * when it is no table of this node's. */
+static uint64_t *next_table(struct vm *vm, uint64_t e)
+{
+    if ((e & (PTE_PS | reserved_bits())) || !in_partition(vm, e & PTE_ADDR)) {
+        corrupt(vm, "a table entry", e);
+        return NULL;
+    }
+    return table(e);
+}
+
+/* A leaf the kernel may follow: a page of the partition, or shared text. */
+static bool leaf_ok(struct vm *vm, uint64_t pte)
+{
+    uint64_t pa = pte & PTE_ADDR;
+    if (!(pte & reserved_bits()) && ((pte & PTE_SHARED) ? pa < direct_map_end : in_partition(vm, pa)))
+        return true;
+    corrupt(vm, "a page entry", pte);
+    return false;
+}
+
+static int walk_error(const struct vm *vm)
+{
+    return vm->corrupt ? -EIO : -ENOMEM;
+}
+
+/* The PTE for va, creating page tables on the way if asked; NULL if absent,
+ * out of memory (walk_error tells which) or corrupt. */
 static uint64_t *walk(struct vm *vm, uint64_t va, bool create)
 {
     uint64_t *t = table(vm->pml4);
-    for (int shift = 39; shift > 12; shift -= 9) {
+    for (int shift = 39; shift > 12 && t; shift -= 9) {
         uint64_t *e = &t[(va >> shift) & 511];
         if (!(*e & PTE_P)) {
             if (!create)
@@ -63,9 +124,9 @@ static uint64_t *walk(struct vm *vm, uint64_t va, bool create)
                 return NULL;
             *e = pa | PTE_P | PTE_W | PTE_U;
         }
-        t = table(*e);
+        t = next_table(vm, *e);
     }
-    return &t[(va >> 12) & 511];
+    return t ? &t[(va >> 12) & 511] : NULL;
 }
 
 static uint64_t pte_flags(uint32_t prot)
@@ -96,11 +157,10 @@ static void for_each_page(struct vm *vm, uint64_t start, uint64_t end,
         uint64_t skip = 0;
         for (int shift = 39; shift > 12; shift -= 9) {
             uint64_t e = t[(va >> shift) & 511];
-            if (!(e & PTE_P)) {
+            if (!(e & PTE_P) || !(t = next_table(vm, e))) {
                 skip = 1ull << shift;
                 break;
             }
-            t = table(e);
         }
         if (skip) {
             va = (va & ~(skip - 1)) + skip;
@@ -119,7 +179,8 @@ static void drop_page(struct vm *vm, uint64_t va, uint64_t *pte, void *arg)
     if (*pte & PTE_SHARED)
         vm->shared--;
     else {
-        vm_page_free(vm, *pte & PTE_ADDR);
+        if (leaf_ok(vm, *pte))
+            vm_page_free(vm, *pte & PTE_ADDR);
         vm->resident--;
     }
     *pte = 0;
@@ -150,7 +211,7 @@ static void free_tables(struct vm *vm, uint64_t pa, int level)
 {
     uint64_t *t = table(pa);
     for (int i = 0; i < (level == 4 ? 256 : 512); i++)
-        if (level > 1 && (t[i] & PTE_P))
+        if (level > 1 && (t[i] & PTE_P) && next_table(vm, t[i]))
             free_tables(vm, t[i], level - 1);
     vm_page_free(vm, pa & PTE_ADDR);
 }
@@ -238,7 +299,7 @@ static int move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len)
             continue;
         uint64_t *dst = walk(vm, to + off, true);
         if (!dst)
-            return -ENOMEM;
+            return walk_error(vm);
         *dst = *src;
         *src = 0;
         invlpg(from + off);
@@ -290,7 +351,9 @@ int vm_fault(struct vm *vm, uint64_t addr, uint32_t error)
         return -EFAULT;
     uint64_t *pte = walk(vm, addr, true);
     if (!pte)
-        return -ENOMEM;
+        return walk_error(vm);
+    if ((*pte & (PTE_P | PTE_REVOKED)) && !leaf_ok(vm, *pte))
+        return -EIO;
     if (*pte & PTE_REVOKED) { /* access given back since: keep the contents */
         *pte = (*pte & PTE_ADDR) | pte_flags(a->prot);
     } else if (*pte & PTE_P) {
@@ -316,7 +379,7 @@ int vm_map_shared(struct vm *vm, uint64_t va, uint64_t pa)
         return -EINVAL;
     uint64_t *pte = walk(vm, va, true);
     if (!pte)
-        return -ENOMEM;
+        return walk_error(vm);
     if (*pte & (PTE_P | PTE_REVOKED))
         drop_page(vm, va, pte, NULL);
     *pte = pa | PTE_SHARED | pte_flags(a->prot);
@@ -331,11 +394,28 @@ int vm_prefault(struct vm *vm, uint64_t addr, uint64_t len, bool write)
         return err;
     for (uint64_t p = ALIGN_DOWN(addr, PAGE_SIZE); p < addr + len; p += PAGE_SIZE) {
         uint64_t *pte = walk(vm, p, false);
-        if (pte && (*pte & PTE_P) && (!write || (*pte & PTE_W)))
+        if (vm->corrupt)
+            return -EIO;
+        if (pte && (*pte & PTE_P) && (!write || (*pte & PTE_W)) && leaf_ok(vm, *pte))
             continue;
         err = vm_fault(vm, p, write ? PF_WRITE : 0);
         if (err)
             return err;
     }
     return 0;
+}
+
+uint64_t vm_random_page(struct vm *vm, uint64_t (*random)(void), int levels)
+{
+    uint64_t pa = vm->pml4 & PTE_ADDR;
+    for (int level = 0; level < levels; level++) {
+        const uint64_t *t = table(pa);
+        uint64_t n = level == 0 ? 256 : 512, start = random() % n, e = 0;
+        for (uint64_t i = 0; i < n && !(e & PTE_P); i++)
+            e = t[(start + i) % n];
+        if (!(e & PTE_P) || (e & PTE_SHARED) || !in_partition(vm, e & PTE_ADDR))
+            return 0;
+        pa = e & PTE_ADDR;
+    }
+    return pa;
 }

@@ -31,5 +31,9 @@ int vm_prefault(struct vm *vm, uint64_t addr, uint64_t len, bool write);
 /* Maps a page the node does not own (shared program text) at va, inside a
  * read-only area: never writable, never freed with the node. */
 int vm_map_shared(struct vm *vm, uint64_t va, uint64_t pa);
+/* Fault injection's aim: a page of the node's own, by a random walk down
+ * `levels` levels of its tables (1-3: a table, 4: a page it maps); 0 when
+ * the walk met nothing. */
+uint64_t vm_random_page(struct vm *vm, uint64_t (*random)(void), int levels);
 
 #endif

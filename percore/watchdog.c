@@ -102,15 +102,18 @@ static void check_core(struct core *me, struct core *t, uint64_t now)
     }
 }
 
-void watchdog_tick(bool from_user)
+void watchdog_tick(const struct trap_frame *f)
 {
     struct core *me = this_core();
     uint64_t now = uptime_us();
-    if (from_user || me->progress != progress_seen[me->id]) {
+    if ((f->cs & 3) || me->progress != progress_seen[me->id]) {
         progress_seen[me->id] = me->progress;
         busy_ticks[me->id] = 0;
     } else if (++busy_ticks[me->id] == NODE_HANG_TICKS && me->node_state == NODE_RUNNING) {
-        node_declare_dead(me, "hung: its kernel did not run it or idle for 6 ticks");
+        char why[96];
+        snprintf(why, sizeof(why), "hung: its kernel did not run it or idle for 6 ticks, busy at rip %p",
+                 (void *)f->rip);
+        node_declare_dead(me, why);
     }
     for (int k = 0; k < ncores; k++) {
         struct core *t = &cores[k];

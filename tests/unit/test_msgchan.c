@@ -526,6 +526,37 @@ static void test_consumer_reset(void **state)
     assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), 1);
 }
 
+/* Garbage over the producer's epoch word is corrupt, not a reset of the
+ * consumer's still on its way: the reader is told (ready, EBADMSG) instead
+ * of waiting for an answer that will never come. Generations the consumer
+ * made itself, two resets in a row included, are still waited for. */
+static void test_garbage_echo(void **state)
+{
+    struct fix *f = *state;
+    uint8_t buf[64];
+    assert_int_equal(msgchan_send(&f->tx, "a", 1), 0);
+    assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), 1);
+    msgchan_rx_reset(&f->rx);
+    msgchan_rx_reset(&f->rx); /* echo is two generations behind: pending */
+    assert_false(msgchan_rx_ready(&f->rx));
+    assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), -MSGCHAN_EAGAIN);
+    f->p->ep = (uint64_t)(f->c->gen - 1) << 32 | (uint32_t)f->p->ep; /* the first reset, seen late */
+    assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), -MSGCHAN_EAGAIN);
+    assert_int_equal(msgchan_send(&f->tx, "b", 1), -MSGCHAN_ECONNRESET); /* answers the current one */
+    assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), -MSGCHAN_ECONNRESET);
+    assert_int_equal(msgchan_send(&f->tx, "c", 1), 0);
+    assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), 1);
+    struct msgchan_stats before, after;
+    msgchan_rx_stats(&f->rx, &before);
+    f->p->ep = (uint64_t)(f->c->gen + 12345) << 32 | (uint32_t)f->p->ep; /* an echo from the future */
+    assert_true(msgchan_rx_ready(&f->rx));
+    assert_int_equal(msgchan_recv(&f->rx, buf, sizeof(buf)), -MSGCHAN_EBADMSG);
+    f->p->ep = (uint64_t)(f->c->gen - 7) << 32 | (uint32_t)f->p->ep; /* one from before the last acked */
+    assert_int_equal(msgchan_peek(&f->rx), -MSGCHAN_EBADMSG);
+    msgchan_rx_stats(&f->rx, &after);
+    assert_int_equal(after.corrupt, before.corrupt + 2);
+}
+
 /* A producer reset while the consumer restarts and a consumer reset while the
  * producer's close is in force: msgchan_restart and msgchan_close_peer over a
  * three-core region, each core with its own mapping. */
@@ -901,6 +932,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_forged_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_payload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_producer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_echo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_consumer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

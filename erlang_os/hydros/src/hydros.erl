@@ -4,7 +4,7 @@
 %% isolation tests). Every node runs boot/0 at start (-eval in its args).
 -module(hydros).
 -export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
-         inject/2]).
+         inject/2, channels/0]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -90,6 +90,19 @@ inject(Core, Fault) when is_integer(Core), Core >= 0, is_atom(Fault) ->
         {error, esrch} -> {error, {core_dead, Core}};
         {error, Reason} -> {error, Reason}
     end.
+
+%% This node's channels as its kernel counts them, one map a peer core:
+%% core, open (false once the peer died), rx and tx (messages), and
+%% rx_corrupt and tx_corrupt: what the ring's checks rejected (a corrupt
+%% message is never delivered).
+channels() ->
+    {ok, Text} = prim_file:read_file("/dev/hydros/channels"),
+    [begin
+         [<<"c", C/binary>>, Open, Rx, RxBad, Tx, TxBad] = binary:split(L, <<" ">>, [global]),
+         #{core => binary_to_integer(C), open => Open =:= <<"open">>,
+           rx => binary_to_integer(Rx), rx_corrupt => binary_to_integer(RxBad),
+           tx => binary_to_integer(Tx), tx_corrupt => binary_to_integer(TxBad)}
+     end || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
 
 parse_node(Line) ->
     [<<"c", C/binary>>, S, H, M, B, E | Why] = binary:split(Line, <<" ">>, [global]),
