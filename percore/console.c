@@ -2,7 +2,13 @@
  * into a buffer first and writes it under one lock, so lines from different
  * cores never interleave, and starts on a fresh line when the console node
  * left one open (its shell prompt). Exception handlers use it too, so the lock is
- * taken with interrupts off. */
+ * taken with interrupts off.
+ * One core is the console core (core 0 at boot): it reads COM1 into the
+ * console tty, drains the other cores' log rings, and its node has the
+ * shell. When that core or its node dies, console_check hands the role to
+ * the lowest live core whose node runs; that core's node takes the tty
+ * (node_io_follow_console) and, in Erlang, starts a shell on it
+ * (hydros_console). Any core may write to COM1. */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -10,15 +16,47 @@
 #include "kernel.h"
 #include "logring.h"
 #include "sched.h"
-#include "spinlock.h"
 #include "tty.h"
 
 #define COM1 0x3F8
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 
-static struct spinlock console_lock = SPINLOCK_INIT;
-static bool node_mid_line; /* the node's output left a line open (a prompt); under console_lock */
+static volatile int console_core;
+
+/* The console lock names its holder (core id + 1, 0 when free), so that a
+ * core that died holding it cannot silence the others: a waiter takes it
+ * from a holder that is dead and has held it for STEAL_US (a dying core
+ * still prints its last line). A core that faults inside kprintf finds it
+ * held by itself and prints its report anyway. Taken with interrupts off. */
+#define STEAL_US 50000
+static volatile uint32_t console_holder;
+
+static void console_lock(void)
+{
+    uint32_t me = this_core()->id + 1;
+    uint64_t since = 0;
+    for (;;) {
+        uint32_t held = 0;
+        if (__atomic_compare_exchange_n(&console_holder, &held, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ||
+            held == me)
+            return;
+        if (cores[held - 1].state != CORE_DEAD)
+            since = 0;
+        else if (!since)
+            since = uptime_us();
+        else if (uptime_us() - since > STEAL_US &&
+                 __atomic_compare_exchange_n(&console_holder, &held, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return;
+        cpu_relax();
+    }
+}
+
+static void console_unlock(void)
+{
+    __atomic_store_n(&console_holder, 0, __ATOMIC_RELEASE);
+}
+static bool node_mid_line; /* the node's output left a line open (a prompt); under the console lock */
 
 void console_init(void)
 {
@@ -43,12 +81,12 @@ void console_write(const char *s, uint64_t n)
 {
     uint64_t flags = read_rflags();
     cli();
-    spin_lock(&console_lock);
+    console_lock();
     for (uint64_t i = 0; i < n; i++)
         serial_putc(s[i]);
     if (n)
         node_mid_line = s[n - 1] != '\n';
-    spin_unlock(&console_lock);
+    console_unlock();
     if (flags & RFLAGS_IF)
         sti();
 }
@@ -61,8 +99,9 @@ void console_poll(void)
 {
     static uint64_t polled_at_tick = ~0ull;
     struct core *c = this_core();
-    if (c->id != 0)
+    if ((int)c->id != console_core)
         return;
+    node_io_follow_console();
     logring_drain();
     /* The UART once a tick: a port read is slow under emulation, and this
      * runs on every return to user mode. */
@@ -72,6 +111,37 @@ void console_poll(void)
     polled_at_tick = c->ticks;
     while (inb(COM1 + 5) & LSR_DATA_READY)
         tty_input(t, (char)inb(COM1));
+}
+
+int console_owner(void)
+{
+    return console_core;
+}
+
+/* The lowest live core other than `not` whose node runs, else the lowest
+ * live one; -1 if none. */
+static int console_heir(int not)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < ncores; i++)
+            if (i != not && core_alive(&cores[i]) && (pass || cores[i].node_state == NODE_RUNNING))
+                return i;
+    return -1;
+}
+
+void console_check(void)
+{
+    int from = console_core;
+    struct core *c = &cores[from];
+    if (core_alive(c) && c->node_state != NODE_DEAD)
+        return;
+    int to = console_heir(from);
+    if (to < 0 || !__atomic_compare_exchange_n(&console_core, &from, to, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        return;
+    kprintf("hydros: the console moves to core %d: %s %d is dead\n", to, core_alive(c) ? "the node of core" : "core",
+            from);
+    if (to != (int)this_core()->id)
+        lapic_send_ipi(cores[to].lapic_id, VEC_CHAN); /* to console_poll now, even from hlt */
 }
 
 void kprintf(const char *fmt, ...)
@@ -86,7 +156,7 @@ void kprintf(const char *fmt, ...)
 
     uint64_t flags = read_rflags();
     cli();
-    spin_lock(&console_lock);
+    console_lock();
     if (node_mid_line) { /* a kernel line starts a line of its own, as printk does */
         serial_putc('\r');
         serial_putc('\n');
@@ -97,7 +167,7 @@ void kprintf(const char *fmt, ...)
             serial_putc('\r');
         serial_putc(buf[i]);
     }
-    spin_unlock(&console_lock);
+    console_unlock();
     if (flags & RFLAGS_IF)
         sti();
 }

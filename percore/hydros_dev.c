@@ -28,7 +28,8 @@ void nodes_expect(int n)
 static int render_self(char *out, int max)
 {
     struct core *c = this_core();
-    return snprintf(out, max, "core %u\npartition 0x%lx 0x%lx\n", c->id, c->part_base, c->part_end);
+    return snprintf(out, max, "core %u\npartition 0x%lx 0x%lx\nconsole %d\n", c->id, c->part_base, c->part_end,
+                    console_owner());
 }
 
 /* A core's state as one word: its node's, unless the core itself is in
@@ -122,8 +123,10 @@ static int64_t inject_write(struct file *f, const void *buf, uint64_t len)
     memcpy(text, buf, len);
     text[len] = 0;
     unsigned long core = strtoul(text, &end, 10);
-    if (end == text || *end != ' ' || core >= MAX_CORES)
+    if (end == text || *end != ' ')
         return -EINVAL;
+    if (core >= MAX_CORES)
+        return -ENXIO;
     size_t name_len = strlen(end + 1);
     if (name_len && end[name_len] == '\n')
         name_len--;

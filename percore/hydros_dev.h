@@ -1,5 +1,5 @@
 /* /dev/hydros: the kernel's status blocks, read by Erlang (erlang_os/hydros).
- *   self   "core N\npartition BASE END\n"            (this node's core)
+ *   self   "core N\npartition BASE END\nconsole C\n"  (this node's core; C: the console core's)
  *   nodes  one line a core: "cN STATE HEARTBEAT MEMORY_KIB BASE END WHY", STATE one of
  *          none booting running node_dead suspect core_dead, WHY the rest of
  *          the line: why the node or the core died ("-" if it did not)

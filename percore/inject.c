@@ -73,8 +73,10 @@ int fault_by_name(const char *name, size_t len)
 
 int inject_ask(int core, int fault)
 {
-    if (core < 0 || core >= ncores || fault <= 0 || fault >= (int)ARRAY_SIZE(fault_names))
+    if (fault <= 0 || fault >= (int)ARRAY_SIZE(fault_names))
         return -EINVAL;
+    if (core < 0 || core >= ncores)
+        return -ENXIO;
     if (!core_alive(&cores[core]))
         return -ESRCH;
     if (fault == FAULT_MCE && !mce_can_raise())
@@ -92,7 +94,7 @@ static void timed_fault_due(struct ktimer *t)
     struct timed_fault *tf = (struct timed_fault *)t;
     int err = inject_ask(tf->core, tf->fault);
     if (err)
-        kprintf("inject: %s on core %d: error %d\n", fault_names[tf->fault], tf->core, err);
+        kprintf("core %d: cannot inject %s: error %d\n", tf->core, fault_names[tf->fault], err);
 }
 
 /* inject=CORE:FAULT@MS,...: arms this core's entries. */
@@ -199,7 +201,7 @@ void inject_poll(void)
     struct node *n = c->node;
     if (!fault)
         return;
-    kprintf("inject: %s on core %u\n", fault_names[fault], c->id);
+    kprintf("core %u: fault injected: %s\n", c->id, fault_names[fault]);
     switch ((enum fault)fault) {
     case FAULT_KERNEL_PANIC:
         panic("injected kernel panic");

@@ -112,6 +112,8 @@ void console_init(void);
 void console_poll(void); /* feeds received bytes to the console tty (the UART at most once a tick); kernel context */
 void console_write(const char *s, uint64_t n); /* raw bytes, one lock for all of them */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int console_owner(void);  /* the console core */
+void console_check(void); /* its core or node died: the lowest live core with a running node takes over */
 
 /* ---- trap.c: exceptions and interrupts. */
 struct trap_frame {
@@ -132,6 +134,9 @@ _Noreturn void core_die(const char *fmt, ...) __attribute__((format(printf, 1, 2
 /* c's node is dead for everyone (its rings close); its kernel lives on and
  * ends the node when it next runs it. */
 void node_declare_dead(struct core *c, const char *why);
+/* A node or core just died (its status block says so): every live core
+ * closes its rings to it, and the console moves if it was there. */
+void tell_survivors(void);
 
 /* ---- arch/desc.c: descriptor tables. */
 #define VEC_TIMER 0x20

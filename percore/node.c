@@ -330,9 +330,13 @@ void node_exited(struct node *n)
     c->node_state = NODE_DEAD;
     c->node_pages = 0;
     c->node = NULL;
-    chan_tell_all();
+    /* The console node's clean exit is the operator's halt(): power off. */
+    bool power_off = (int)c->id == console_owner() && !n->crashed && !n->injected_halt;
+    if (power_off)
+        chan_tell_all();
+    else
+        tell_survivors();
     write_cr3(this_core()->cr3); /* off the node's page tables before freeing them */
-    bool power_off = c->id == 0 && !n->crashed && !n->injected_halt;
     if (n->crashed)
         inject_node_crashed();
     free_node(n);

@@ -1,7 +1,10 @@
-/* A node's fds 0, 1 and 2. The console node (core 0) gets the serial
- * console's line discipline (tty.c). Every other node runs -noinput: fd 0
- * reads end-of-file, and what it writes on 1 and 2 goes into its core's log
- * ring, which the console core prints line by line, prefixed "[cN]". */
+/* A node's fds 0, 1 and 2. The console node (the console core's, core 0
+ * at boot) gets the serial console's line discipline (tty.c). Every other
+ * node runs -noinput: fd 0 reads end-of-file, and what it writes on 1 and
+ * 2 goes into its core's log ring, which the console core prints line by
+ * line, prefixed "[cN]". When the console moves (console.c), the new
+ * console core puts a new tty on its node's fds 0-2: the old tty may still
+ * be held by a dead node on another core, and is never fed again. */
 #include "heap.h"
 #include "logring.h"
 #include "sched.h"
@@ -21,7 +24,38 @@ static void console_out(const char *s, uint64_t n, void *ctx)
 
 struct tty *console_tty(void)
 {
-    return this_core()->id == 0 ? console : NULL;
+    return (int)this_core()->id == console_owner() ? console : NULL;
+}
+
+/* fds 0-2 of n on a new console tty; 0 or -ENOMEM (then nothing changed). */
+static int take_console(struct node *n)
+{
+    struct tty *t = tty_new(console_out, NULL);
+    struct file *f[3] = {0};
+    for (int fd = 0; t && fd < 3; fd++)
+        if (!(f[fd] = tty_open(t, O_RDWR))) {
+            for (int i = 0; i < fd; i++)
+                file_put(f[i]);
+            return -ENOMEM; /* the tty stays unused: tty.c has no free */
+        }
+    if (!t)
+        return -ENOMEM;
+    for (int fd = 0; fd < 3; fd++) {
+        if (n->fds[fd])
+            file_put(n->fds[fd]);
+        n->fds[fd] = f[fd];
+    }
+    console = t;
+    n->has_console = true;
+    return 0;
+}
+
+void node_io_follow_console(void)
+{
+    struct core *c = this_core();
+    struct node *n = c->node;
+    if (n && !n->has_console && !n->dying && c->node_state == NODE_RUNNING && take_console(n) == 0)
+        kprintf("hydros: node %u has the console\n", c->id);
 }
 
 /* ---- the log file: priv is a retry timer that wakes the writer */
@@ -91,10 +125,10 @@ static struct file *log_open(void)
 
 int node_io_open(struct node *n)
 {
-    if (n->id == 0 && !console)
-        console = tty_new(console_out, NULL);
+    if (n->id == console_owner())
+        return take_console(n);
     for (int fd = 0; fd < 3; fd++) {
-        struct file *f = n->id == 0 ? (console ? tty_open(console, O_RDWR) : NULL) : log_open();
+        struct file *f = log_open();
         if (!f)
             return -ENOMEM;
         fd_install(n, f, fd, false);

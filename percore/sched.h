@@ -63,6 +63,7 @@ struct node {
     bool dying;
     bool crashed; /* a fault or a fatal signal, not an exit */
     bool injected_halt; /* its exit was injected: the console node's does not power off */
+    bool has_console;   /* its fds 0-2 are the console tty (node_io.c) */
     int exit_status;
     struct vm vm;
     struct vfs *vfs;
@@ -98,8 +99,9 @@ int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint6
 int node_start(const void *archive, uint64_t archive_len); /* the program named in the archive */
 
 /* ---- node_io.c */
-int node_io_open(struct node *n);             /* fds 0-2: the console tty on core 0, else the log ring */
-struct tty *console_tty(void);                /* the console's line discipline, on core 0 */
+int node_io_open(struct node *n);             /* fds 0-2: the console tty on the console core, else the log ring */
+struct tty *console_tty(void);                /* the console's line discipline, on the console core */
+void node_io_follow_console(void);            /* console core: its running node takes the tty if it lacks it */
 
 /* ---- inject.c: faults asked for at run time or on the command line,
  * and test hooks that are off unless the command line asks */
@@ -108,7 +110,8 @@ enum fault {
     FAULT_CORE_HANG, FAULT_WILD_WRITE, FAULT_CHAN_GARBAGE, FAULT_MCE,
 };
 int fault_by_name(const char *name, size_t len); /* an enum fault, or -EINVAL */
-/* Asks core to suffer fault: 0, -EINVAL, -ESRCH (the core is dead),
+/* Asks core to suffer fault: 0, -EINVAL (no such fault), -ENXIO (no such
+ * core), -ESRCH (the core is dead),
  * -EBUSY (one is pending there), -ENOTSUP (mce without writable banks). */
 int inject_ask(int core, int fault);
 void inject_poll(void);                       /* kernel_chores: a fault asked of this core happens here */

@@ -28,10 +28,14 @@ static bool kernel_text(uint64_t a)
     return a >= (uint64_t)__kernel_start && a < (uint64_t)__kernel_end;
 }
 
+/* Kernel stacks live in the image's bss (boot and interrupt stacks) or in
+ * the direct map (threads' stacks): frames are followed only there, where
+ * a read cannot fault. */
 static bool on_kernel_stack(uint64_t a)
 {
-    /* Frames are only followed inside the kernel's own image (stacks live in its bss). */
-    return kernel_text(a) && kernel_text(a + 16) && (a & 7) == 0;
+    bool mapped = (kernel_text(a) && kernel_text(a + 16)) ||
+                  (a >= PHYS_MAP_BASE && a + 16 <= PHYS_MAP_BASE + direct_map_end);
+    return mapped && (a & 7) == 0;
 }
 
 /* Return addresses along the frame-pointer chain (the kernel keeps frame pointers). */
@@ -58,7 +62,7 @@ static _Noreturn void exception(struct trap_frame *f)
     char trace[16 * 19 + 1];
     stack_trace(trace, sizeof(trace), f->rbp);
     /* One kprintf: another core's line cannot land inside the report. */
-    kprintf("\n*** core %u: exception %lu (%s), error code 0x%lx, %s mode\n"
+    kprintf("*** core %u: exception %lu (%s), error code 0x%lx, %s mode\n"
             "  rip %p  rsp %p  rflags 0x%lx  cr2 %p\n"
             "  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n"
             "  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n"
@@ -79,7 +83,7 @@ static _Noreturn void user_fault(struct trap_frame *f, const char *why)
     struct node *n = t->node;
     const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "reserved";
     /* One kprintf: the whole dump stays together when several cores fault at once. */
-    kprintf("\n*** node %d, thread %d: %s: exception %lu (%s), error code 0x%lx\n"
+    kprintf("*** node %d, thread %d: %s: exception %lu (%s), error code 0x%lx\n"
             "  rip %p  rsp %p  rflags 0x%lx  cr2 %p  fs %p\n"
             "  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n"
             "  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n"
@@ -176,6 +180,7 @@ _Noreturn void panic(const char *fmt, ...)
     __asm__ volatile("mov %%rbp, %0" : "=r"(rbp));
     char trace[16 * 19 + 1];
     stack_trace(trace, sizeof(trace), rbp);
-    kprintf("\n*** core %u: panic: %s\n  stack trace:%s\n", this_core()->id, msg, trace);
+    kprintf("*** core %u: panic: %s\n  at %p  stack trace:%s\n", this_core()->id, msg,
+            __builtin_return_address(0), trace);
     core_die("panic: %s", msg);
 }

@@ -59,7 +59,7 @@ static bool mark_dead(struct core *t, const char *why)
         snprintf(t->last_fault, sizeof(t->last_fault), "core-dead:%s", why);
         t->node_state = NODE_DEAD;
     }
-    chan_tell_all();
+    tell_survivors();
     return true;
 }
 
@@ -122,13 +122,19 @@ void watchdog_tick(const struct trap_frame *f)
     }
 }
 
+void tell_survivors(void)
+{
+    chan_tell_all();
+    console_check();
+}
+
 void node_declare_dead(struct core *c, const char *why)
 {
     if (c->node_state == NODE_DEAD)
         return;
     strlcpy(c->last_fault, why, sizeof(c->last_fault));
     c->node_state = NODE_DEAD;
-    chan_tell_all();
+    tell_survivors();
     kprintf("*** node %u: %s; declared dead, core %u's rings are closed\n", c->id, why, c->id);
 }
 

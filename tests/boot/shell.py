@@ -23,7 +23,7 @@ BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
 # and the kernel's own lines, which always start a line of their own (its
 # fault dumps included: "*** node N ...", then indented register lines).
 OTHER_LINE = (r"(?:\[c\d+\] |node \d+[:,] |hydros: |core \d+[ :]|\*\*\* (?:core|node) \d+"
-              r"|  (?:rip|rax|rsi|r8 |r12|at) )")
+              r"|  (?:rip|rax|rsi|r8 |r9 |r12|r13|at) )")
 NOT_REPLY = re.compile("^" + OTHER_LINE)
 # Such lines can also cut into the echo of what was typed: the kernel ends
 # the echo's partial line, prints its lines, and the echo goes on below.
@@ -36,8 +36,8 @@ def echo(expr):
 
 
 class Shell:
-    def __init__(self, name, image=IMAGE, smp=1):
-        self.boot = Boot("qemu", smp=smp, image=image, name=name)
+    def __init__(self, name, image=IMAGE, smp=1, extra=()):
+        self.boot = Boot("qemu", smp=smp, image=image, name=name, extra=extra)
         self.smp = smp
         self.prompt = 0
 

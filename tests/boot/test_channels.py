@@ -40,7 +40,7 @@ class Channels(unittest.TestCase):
             b.expect(r"^node 1: exited with status 0$", 60)
             b.expect(r"^\[c3\] c3 reads eof$", 30)
             rows = {l.split()[0]: l.split()[1] for l in sh.eval("hydros:nodes().").split("\n") if l[:1] == "c"}
-            self.assertEqual(rows, {"c0": "running", "c1": "core_dead", "c2": "running", "c3": "running"})
+            self.assertEqual(rows, {"c0": "running", "c1": "node_dead", "c2": "running", "c3": "running"})
 
 
 class ChannelView(unittest.TestCase):

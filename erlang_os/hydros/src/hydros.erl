@@ -4,7 +4,7 @@
 %% isolation tests). Every node runs boot/0 at start (-eval in its args).
 -module(hydros).
 -export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
-         inject/2, channels/0]).
+         inject/2, channels/0, console_core/0]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -20,6 +20,7 @@ boot() ->
             io:format("c~b: ~s on core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
                       [core(), node(), core(), Base, End, (End - Base) bsr 20]),
             ok = ready(),
+            {ok, _} = hydros_console:start(),
             msgchan_dist:connect_all();
         {error, _} ->
             not_hydros
@@ -28,6 +29,12 @@ boot() ->
 core() ->
     {ok, [["core", N]]} = init:get_argument(hydros),
     list_to_integer(N).
+
+%% The core whose node has the console (core 0 until it or its node dies).
+console_core() ->
+    {ok, Text} = prim_file:read_file("/dev/hydros/self"),
+    [C] = [binary_to_integer(C) || <<"console ", C/binary>> <- binary:split(Text, <<"\n">>, [global])],
+    C.
 
 %% {Base, End} of this node's physical memory partition.
 partition() ->
@@ -82,11 +89,14 @@ poke(Addr) when is_integer(Addr) ->
 %% node_hang, kernel_panic, core_hang, wild_write, chan_garbage or mce
 %% (percore/inject.c says what each does). The core's kernel acts at once;
 %% this returns before the fault has its effect, even on this node's core.
+%% Errors: {bad_fault, F}, {no_core, C}, {core_dead, C}, ebusy (one is
+%% pending there), enotsup (mce where the CPU cannot fake one).
 inject(Core, Fault) when is_integer(Core), Core >= 0, is_atom(Fault) ->
     Text = [integer_to_list(Core), $\s, atom_to_list(Fault)],
     case prim_file:write_file("/dev/hydros/inject", Text) of
         ok -> ok;
         {error, einval} -> {error, {bad_fault, Fault}};
+        {error, enxio} -> {error, {no_core, Core}};
         {error, esrch} -> {error, {core_dead, Core}};
         {error, Reason} -> {error, Reason}
     end.

@@ -4,7 +4,8 @@
 %% calling node and spawns its helpers on the others (spawn/4), so the nodes
 %% need this module and nothing else.
 -module(msgchan_bench).
--export([report/1, ring/2, ping_pong/2, throughput/3, send_binary/2, nodedown_latency/3]).
+-export([report/1, ring/2, ping_pong/2, throughput/3, send_binary/2, nodedown_latency/3,
+         nodedown_latency_async/3, nodedown_result/0]).
 -export([ring_member/0, echo/0, sink/2, binary_sink/1, nodedown_watcher/2]).
 
 %% bench/msgchan's run on this node: waits for Peer to answer, warms the
@@ -125,6 +126,23 @@ nodedown_latency(Observers, Victim, How) ->
          {nodedown_after, W, Us} -> {node(W), Us / 1000}
      after 10000 -> {node(W), timeout}
      end || W <- Ws].
+
+%% nodedown_latency/3 in a process of this node's, for when the asking node
+%% is the victim (the console node, say): returns at once; the result waits
+%% for nodedown_result/0, asked on this node.
+nodedown_latency_async(Observers, Victim, How) ->
+    Parent = self(),
+    spawn(fun() ->
+                  register(nodedown_result, self()),
+                  Parent ! {registered, self()},
+                  Result = nodedown_latency(Observers, Victim, How),
+                  receive {get, From} -> From ! {nodedown_result, Result} end
+          end),
+    receive {registered, _} -> ok end.
+
+nodedown_result() ->
+    nodedown_result ! {get, self()},
+    receive {nodedown_result, Result} -> Result after 30000 -> timeout end.
 
 nodedown_watcher(Parent, Victim) ->
     true = monitor_node(Victim, true),

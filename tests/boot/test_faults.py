@@ -1,0 +1,170 @@
+"""Every fault kind of hydros:inject/2 on core 1 of four, each in a boot of
+its own: every survivor gets nodedown within NODEDOWN_MS (the slowest is
+printed), the survivors still answer rpc:call, no other kernel stops and no
+other node crashes, and the machine stays up: QEMU runs with
+-action reboot=shutdown,shutdown=pause, so a reset (a triple fault, say)
+would freeze it and the next reply would never come. Then a storm of faults
+on one core, and a machine check made by QEMU's own monitor."""
+import os
+import re
+import socket
+import tempfile
+import time
+import unittest
+
+from shell import Shell
+from test_dist import squeeze, wait_for_mesh
+
+NODEDOWN_MS = 100
+NO_RESET = ["-action", "reboot=shutdown,shutdown=pause"]
+NODES = ["c%d@hydros" % k for k in range(4)]
+
+
+def boot(name, smp=4, extra=()):
+    sh = Shell(name, smp=smp, extra=NO_RESET + list(extra)).start()
+    try:
+        wait_for_mesh(unittest.TestCase(), sh, NODES[:smp])
+    except BaseException:
+        sh.stop()
+        raise
+    return sh
+
+
+def nodedown_after_inject(test, sh, fault, victim, observers):
+    """Injects fault into victim's core while observers monitor it; returns
+    {observer: ms} and checks each against NODEDOWN_MS."""
+    reply = squeeze(sh.eval("msgchan_bench:nodedown_latency([%s], %s, {inject, %s})." % (
+        ",".join(observers), victim, fault), 60))
+    got = dict(re.findall(r"\{(c\d+@hydros),([\d.]+|timeout)\}", reply))
+    slowest = max(got.items(), key=lambda kv: float("inf") if kv[1] == "timeout" else float(kv[1]))
+    print("  %s on %s: nodedown at %s; slowest %s, %s ms" % (
+        fault, victim, ", ".join("%s %s" % kv for kv in sorted(got.items())), *slowest), flush=True)
+    test.assertEqual(sorted(got), sorted(observers), reply)
+    for node, ms in got.items():
+        test.assertNotEqual(ms, "timeout", "%s: %s got no nodedown" % (fault, node))
+        test.assertLess(float(ms), NODEDOWN_MS, "%s: %s got nodedown after %s ms" % (fault, node, ms))
+    return got
+
+
+def corrupt_from(sh, core, nodes):
+    """Messages from core that the survivors' kernels rejected as corrupt."""
+    expr = "lists:sum([C || N <- [%s], #{core := %d, rx_corrupt := C} <- rpc:call(N, hydros, channels, [])])." % (
+        ",".join(nodes), core)
+    return int(sh.eval(expr))
+
+
+class FaultsOnCore1(unittest.TestCase):
+    # What core 1's row of hydros:nodes() says afterwards.
+    STATES = {
+        "halt": ("node_dead", r"exit:0"),
+        "node_crash": ("node_dead", r"exception-14,rip=0xdead0000"),
+        "node_hang": ("node_dead", r"hung: its kernel did not run it or idle for 6 ticks"),
+        "kernel_panic": ("core_dead", r"panic: injected kernel panic"),
+        "core_hang": ("core_dead", r"hung with interrupts off, no heartbeat for \d+ ms"),
+        "wild_write": ("node_dead", r"."),
+        "chan_garbage": ("running", r"-"),
+        "mce": ("node_dead", r"memory error at 0x[0-9a-f]+ \(uncorrected, bank 0\)"),
+    }
+    survivors = [NODES[0], NODES[2], NODES[3]]
+
+    def fault(self, fault):
+        sh = boot("qemu-fault-" + fault.replace("_", "-"))
+        try:
+            nodedown_after_inject(self, sh, fault, NODES[1], self.survivors)
+            self.assertEqual(sh.eval("[rpc:call(N, hydros, core, []) || N <- [%s]]." % ",".join(self.survivors)),
+                             "[0,2,3]")
+            state, why = self.STATES[fault]
+            row = squeeze(sh.eval("[{S, F} || #{core := 1, state := S, fault := F} <- hydros:status()]."))
+            m = re.fullmatch(r'\[\{(\w+),"(.*)"\}\]', row)
+            self.assertIsNotNone(m, row)
+            self.assertEqual(m.group(1), state, row)
+            self.assertRegex(m.group(2), why.replace(" ", ""))
+            text = sh.boot.text()
+            self.assertNotRegex(text, r"\*\*\* core [023] stopped")
+            self.assertNotRegex(text, r"node [023]: crashed")
+            if fault in ("wild_write", "chan_garbage"):
+                print("  %s: %d corrupt messages from core 1 rejected by the survivors, none delivered" % (
+                    fault, corrupt_from(sh, 1, self.survivors)), flush=True)
+        finally:
+            sh.stop()
+
+    def test_halt(self):
+        self.fault("halt")
+
+    def test_node_crash(self):
+        self.fault("node_crash")
+
+    def test_node_hang(self):
+        self.fault("node_hang")
+
+    def test_kernel_panic(self):
+        self.fault("kernel_panic")
+
+    def test_core_hang(self):
+        self.fault("core_hang")
+
+    def test_wild_write(self):
+        self.fault("wild_write")
+
+    def test_chan_garbage(self):
+        self.fault("chan_garbage")
+
+    def test_mce(self):
+        self.fault("mce")
+
+
+class Storm(unittest.TestCase):
+    def test_storm_on_core1(self):
+        """Garbage, wild writes and machine checks, then a panic, all on core
+        1 in a row: c0 and c2 answer throughout, and the machine is up."""
+        sh = boot("qemu-fault-storm", smp=3)
+        try:
+            storm = ["chan_garbage"] * 3 + ["wild_write", "mce", "chan_garbage", "mce", "node_crash"]
+            for f in storm:  # the last line: global's warnings about c1 may come before it
+                self.assertIn(sh.eval("hydros:inject(1, %s)." % f).split("\n")[-1], ("ok", "{error,ebusy}"))
+                time.sleep(0.2)
+            self.assertEqual(sh.eval("hydros:inject(1, kernel_panic)."), "ok")
+            sh.boot.expect(r"^\*\*\* core 1 stopped \(panic: injected kernel panic\)", 30)
+            self.assertEqual(sh.eval("hydros:inject(1, halt)."), "{error,{core_dead,1}}")
+            self.assertEqual(sh.eval("hydros:inject(7, halt)."), "{error,{no_core,7}}")
+            self.assertEqual(sh.eval("hydros:inject(2, nonsense)."), "{error,{bad_fault,nonsense}}")
+            self.assertEqual(sh.eval("rpc:call(c2@hydros, hydros, core, [])."), "2")
+            self.assertEqual(sh.eval("nodes()."), "[c2@hydros]")
+            self.assertNotRegex(sh.boot.text(), r"\*\*\* core [02] stopped|node [02]: crashed")
+        finally:
+            sh.stop()
+
+
+class MonitorMachineCheck(unittest.TestCase):
+    def test_mce_from_the_monitor_ends_node2_only(self):
+        """QEMU's monitor makes a real #MC on vCPU 2 naming an address in
+        node 2's partition: node 2 ends, its kernel and the others go on."""
+        sock = os.path.join(tempfile.mkdtemp(prefix="hydros-mon-"), "monitor")
+        sh = boot("qemu-fault-monitor-mce", smp=3, extra=["-monitor", "unix:%s,server=on,wait=off" % sock])
+        try:
+            base = int(sh.eval("element(1, hydros:partition(2))."))
+            observers = [NODES[0], NODES[1]]
+            sh.eval("Ws = [spawn(N, msgchan_bench, nodedown_watcher, [self(), c2@hydros]) || N <- [%s]], "
+                    "[receive {watching, W} -> ok end || W <- Ws], [W ! go || W <- Ws], ok." % ",".join(observers))
+            mon = socket.socket(socket.AF_UNIX)
+            mon.connect(sock)
+            # status: valid, uncorrected, enabled, address valid; mcg_status: RIPV, EIPV, MCIP
+            mon.sendall(b"mce 2 0 0xb400000000000000 0x7 0x%x 0\n" % (base + 0x123000))
+            time.sleep(0.5)
+            mon.close()
+            sh.boot.expect(r"^\*\*\* core 2: machine check: uncorrected error, bank 0, status 0xb400000000000000, "
+                           r"address 0x%x" % (base + 0x123000), 30)
+            reply = squeeze(sh.eval("[receive {nodedown_after, W, Us} -> {node(W), Us / 1000} after 10000 -> "
+                                    "{node(W), timeout} end || W <- Ws]."))
+            print("  monitor mce on core 2: nodedown at %s" % reply, flush=True)
+            self.assertNotIn("timeout", reply)
+            sh.boot.expect(r"^node 2: crashed \(status 137\); core 2 keeps running$", 30)
+            sh.boot.expect(r"^core 2: kernel alive after the node's crash", 30)
+            self.assertEqual(sh.eval("[rpc:call(N, hydros, core, []) || N <- [%s]]." % ",".join(observers)), "[0,1]")
+            self.assertNotRegex(sh.boot.text(), r"\*\*\* core \d stopped")
+        finally:
+            sh.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
