@@ -2,6 +2,7 @@
 #   make          build images/hydros.img
 #   make run      boot it in QEMU (SMP=4 MEM=2G by default), serial on stdio
 #   make test     host unit tests, then boot tests in QEMU and Bochs
+#   make faults   the fault matrix: every fault kind on every core
 #   make deps     install the Debian packages all of this needs
 
 SMP ?= 4
@@ -9,7 +10,7 @@ MEM ?= 2G
 CMDLINE ?=
 B := build
 
-.PHONY: all deps run run-bochs test unit-test boot-test bench clean
+.PHONY: all deps run run-bochs test unit-test boot-test faults bench clean
 all: images/hydros.img
 
 ## 1. Host packages (idempotent; run/test call it, it only installs what is missing)
@@ -135,6 +136,11 @@ boot-test: deps images/hydros.img $(BOOT_PROGS)
 	python3 tests/boot/run_all.py
 
 test: unit-test boot-test
+
+# Every fault kind on every core of four, one boot each, as one table
+# (about 32 boots; make test runs a reduced set).
+faults: deps images/hydros.img
+	python3 tests/boot/faults_matrix.py
 
 clean:
 	rm -rf $(B)/k $(B)/boot $(B)/unit $(B)/kernel.elf $(B)/archive.cpio images/*.img

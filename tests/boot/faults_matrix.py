@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""make faults: every fault kind of hydros:inject/2 on every core of four,
+one boot each, printed as one table: the slowest survivor's nodedown (ms),
+whether every survivor still answers rpc:call, whether the machine is up
+(QEMU runs with -action reboot=shutdown,shutdown=pause, so a reset freezes
+it and nothing answers) and whether the console answers (on core 1 once
+core 0 is the victim). The boot tests run a reduced matrix
+(test_faults.py, test_console_move.py). Exits 1 if any cell fails."""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shell import Shell  # noqa: E402
+from test_dist import squeeze, wait_for_mesh  # noqa: E402
+from test_faults import NODEDOWN_MS, NO_RESET  # noqa: E402
+
+FAULTS = ["halt", "node_crash", "node_hang", "kernel_panic", "core_hang", "wild_write", "chan_garbage", "mce"]
+SMP = 4
+NODES = ["c%d@hydros" % k for k in range(SMP)]
+
+
+class Checks:
+    """The one assertion wait_for_mesh makes of its test case."""
+    def assertLess(self, a, b, msg=None):
+        if not a < b:
+            raise AssertionError(msg)
+
+
+def one(fault, core):
+    """(slowest nodedown in ms or why none, survivors answer, machine up, console answers)."""
+    survivors = [n for k, n in enumerate(NODES) if k != core]
+    args = "[%s], %s, {inject, %s}" % (",".join(survivors), NODES[core], fault)
+    sh = Shell("qemu-matrix-%s-c%d" % (fault.replace("_", "-"), core), smp=SMP, extra=NO_RESET).start()
+    try:
+        wait_for_mesh(Checks(), sh, NODES)
+        if core == 0:  # c1 injects and times it; the console moves there
+            mark = sh.boot.mark()
+            sh.boot.send("rpc:call(c1@hydros, msgchan_bench, nodedown_latency_async, [%s]).\n" % args)
+            sh.boot.expect(r"\(c1@hydros\)1> ", 30, after=mark)
+            sh.prompt = 1
+            reply = sh.eval("msgchan_bench:nodedown_result().", 60)
+        else:
+            reply = sh.eval("msgchan_bench:nodedown_latency(%s)." % args, 60)
+        got = dict(re.findall(r"\{(c\d+@hydros),([\d.]+|timeout)\}", squeeze(reply)))
+        ms = [float(v) for v in got.values() if v != "timeout"]
+        slowest = "%.1f" % max(ms) if ms and len(ms) == len(survivors) else "timeout"
+        answers = squeeze(sh.eval("[rpc:call(N, hydros, core, []) || N <- [%s]]." % ",".join(survivors), 30))
+        survivors_ok = answers == "[%s]" % ",".join(str(k) for k in range(SMP) if k != core)
+        return slowest, survivors_ok, sh.boot.proc.poll() is None, sh.eval("6 * 7.", 30) == "42"
+    except AssertionError as e:
+        print("  %s on core %d: %s" % (fault, core, str(e).split("\n")[0]), flush=True)
+        return "error", False, sh.boot.proc.poll() is None, False
+    finally:
+        sh.stop()
+
+
+def main():
+    rows, failed = [], 0
+    for fault in FAULTS:
+        for core in range(SMP):
+            slowest, survivors_ok, up, console = one(fault, core)
+            ok = slowest not in ("timeout", "error") and float(slowest) < NODEDOWN_MS and survivors_ok and up and console
+            failed += not ok
+            rows.append((fault, core, slowest, survivors_ok, up, console, ok))
+            print("  %-12s core %d: %s" % (fault, core, "ok" if ok else "FAILED"), flush=True)
+    yes = {True: "yes", False: "NO"}
+    print("\n| fault | core | detected (ms, slowest survivor) | survivors OK | machine up | console reachable |")
+    print("|---|---|---|---|---|---|")
+    for fault, core, slowest, survivors_ok, up, console, ok in rows:
+        print("| %s | %d | %s | %s | %s | %s |" % (fault, core, slowest, yes[survivors_ok], yes[up], yes[console]))
+    print("\n%d of %d cells pass (nodedown under %d ms)" % (len(rows) - failed, len(rows), NODEDOWN_MS))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
