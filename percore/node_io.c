@@ -22,9 +22,13 @@ static void console_out(const char *s, uint64_t n, void *ctx)
     console_write(s, n);
 }
 
+/* Only once this core's node has taken it: before that, `console` may be
+ * the tty of a dead node on another core, whose threads must not be woken
+ * from here. Input waits in the UART meanwhile. */
 struct tty *console_tty(void)
 {
-    return (int)this_core()->id == console_owner() ? console : NULL;
+    struct node *n = this_core()->node;
+    return (int)this_core()->id == console_owner() && n && n->has_console ? console : NULL;
 }
 
 /* fds 0-2 of n on a new console tty; 0 or -ENOMEM (then nothing changed). */

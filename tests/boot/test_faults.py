@@ -30,12 +30,10 @@ def boot(name, smp=4, extra=()):
     return sh
 
 
-def nodedown_after_inject(test, sh, fault, victim, observers):
-    """Injects fault into victim's core while observers monitor it; returns
-    {observer: ms} and checks each against NODEDOWN_MS."""
-    reply = squeeze(sh.eval("msgchan_bench:nodedown_latency([%s], %s, {inject, %s})." % (
-        ",".join(observers), victim, fault), 60))
-    got = dict(re.findall(r"\{(c\d+@hydros),([\d.]+|timeout)\}", reply))
+def check_nodedown(test, fault, victim, reply, observers):
+    """The reply of msgchan_bench:nodedown_latency: each observer got
+    nodedown within NODEDOWN_MS; prints them and the slowest."""
+    got = dict(re.findall(r"\{(c\d+@hydros),([\d.]+|timeout)\}", squeeze(reply)))
     slowest = max(got.items(), key=lambda kv: float("inf") if kv[1] == "timeout" else float(kv[1]))
     print("  %s on %s: nodedown at %s; slowest %s, %s ms" % (
         fault, victim, ", ".join("%s %s" % kv for kv in sorted(got.items())), *slowest), flush=True)
@@ -43,7 +41,28 @@ def nodedown_after_inject(test, sh, fault, victim, observers):
     for node, ms in got.items():
         test.assertNotEqual(ms, "timeout", "%s: %s got no nodedown" % (fault, node))
         test.assertLess(float(ms), NODEDOWN_MS, "%s: %s got nodedown after %s ms" % (fault, node, ms))
-    return got
+
+
+# What the victim's row of hydros:nodes() says after each fault.
+VICTIM_ROW = {
+    "halt": ("node_dead", r"exit:0"),
+    "node_crash": ("node_dead", r"exception-14,rip=0xdead0000"),
+    "node_hang": ("node_dead", r"hung: its kernel did not run it or idle for 6 ticks"),
+    "kernel_panic": ("core_dead", r"panic: injected kernel panic"),
+    "core_hang": ("core_dead", r"hung with interrupts off, no heartbeat for \d+ ms"),
+    "wild_write": ("node_dead", r"."),
+    "chan_garbage": ("running", r"-"),
+    "mce": ("node_dead", r"memory error at 0x[0-9a-f]+ \(uncorrected, bank 0\)"),
+}
+
+
+def check_victim_row(test, sh, core, fault):
+    state, why = VICTIM_ROW[fault]
+    row = squeeze(sh.eval("[{S, F} || #{core := %d, state := S, fault := F} <- hydros:status()]." % core))
+    m = re.fullmatch(r'\[\{(\w+),"(.*)"\}\]', row)
+    test.assertIsNotNone(m, row)
+    test.assertEqual(m.group(1), state, row)
+    test.assertRegex(m.group(2), why.replace(" ", ""))
 
 
 def corrupt_from(sh, core, nodes):
@@ -54,31 +73,17 @@ def corrupt_from(sh, core, nodes):
 
 
 class FaultsOnCore1(unittest.TestCase):
-    # What core 1's row of hydros:nodes() says afterwards.
-    STATES = {
-        "halt": ("node_dead", r"exit:0"),
-        "node_crash": ("node_dead", r"exception-14,rip=0xdead0000"),
-        "node_hang": ("node_dead", r"hung: its kernel did not run it or idle for 6 ticks"),
-        "kernel_panic": ("core_dead", r"panic: injected kernel panic"),
-        "core_hang": ("core_dead", r"hung with interrupts off, no heartbeat for \d+ ms"),
-        "wild_write": ("node_dead", r"."),
-        "chan_garbage": ("running", r"-"),
-        "mce": ("node_dead", r"memory error at 0x[0-9a-f]+ \(uncorrected, bank 0\)"),
-    }
     survivors = [NODES[0], NODES[2], NODES[3]]
 
     def fault(self, fault):
         sh = boot("qemu-fault-" + fault.replace("_", "-"))
         try:
-            nodedown_after_inject(self, sh, fault, NODES[1], self.survivors)
+            reply = sh.eval("msgchan_bench:nodedown_latency([%s], %s, {inject, %s})." % (
+                ",".join(self.survivors), NODES[1], fault), 60)
+            check_nodedown(self, fault, NODES[1], reply, self.survivors)
             self.assertEqual(sh.eval("[rpc:call(N, hydros, core, []) || N <- [%s]]." % ",".join(self.survivors)),
                              "[0,2,3]")
-            state, why = self.STATES[fault]
-            row = squeeze(sh.eval("[{S, F} || #{core := 1, state := S, fault := F} <- hydros:status()]."))
-            m = re.fullmatch(r'\[\{(\w+),"(.*)"\}\]', row)
-            self.assertIsNotNone(m, row)
-            self.assertEqual(m.group(1), state, row)
-            self.assertRegex(m.group(2), why.replace(" ", ""))
+            check_victim_row(self, sh, 1, fault)
             text = sh.boot.text()
             self.assertNotRegex(text, r"\*\*\* core [023] stopped")
             self.assertNotRegex(text, r"node [023]: crashed")
@@ -162,6 +167,18 @@ class MonitorMachineCheck(unittest.TestCase):
             sh.boot.expect(r"^core 2: kernel alive after the node's crash", 30)
             self.assertEqual(sh.eval("[rpc:call(N, hydros, core, []) || N <- [%s]]." % ",".join(observers)), "[0,1]")
             self.assertNotRegex(sh.boot.text(), r"\*\*\* core \d stopped")
+            # An error in kernel memory (the kernel image at 1 MiB) on vCPU 1: core 1 stops, c0 goes on.
+            mark = sh.boot.mark()
+            mon = socket.socket(socket.AF_UNIX)
+            mon.connect(sock)
+            mon.sendall(b"mce 1 0 0xb400000000000000 0x7 0x100000 0\n")
+            time.sleep(0.5)
+            mon.close()
+            sh.boot.expect(r"^\*\*\* core 1 stopped \(uncorrected machine check at 0x100000, outside every "
+                           r"partition\)", 30, after=mark)
+            self.assertEqual(sh.eval("[S || #{core := 1, state := S} <- hydros:status()]."), "[core_dead]")
+            self.assertEqual(sh.eval("nodes()."), "[]")
+            self.assertEqual(sh.eval("hydros:core()."), "0")
         finally:
             sh.stop()
 

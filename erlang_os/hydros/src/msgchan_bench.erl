@@ -5,7 +5,7 @@
 %% need this module and nothing else.
 -module(msgchan_bench).
 -export([report/1, ring/2, ping_pong/2, throughput/3, send_binary/2, nodedown_latency/3,
-         nodedown_latency_async/3, nodedown_result/0]).
+         nodedown_latency_async/3, nodedown_result/0, nodedown_probe/3]).
 -export([ring_member/0, echo/0, sink/2, binary_sink/1, nodedown_watcher/2]).
 
 %% bench/msgchan's run on this node: waits for Peer to answer, warms the
@@ -139,6 +139,18 @@ nodedown_latency_async(Observers, Victim, How) ->
                   receive {get, From} -> From ! {nodedown_result, Result} end
           end),
     receive {registered, _} -> ok end.
+
+%% For make faults: nodedown_latency/3 from a process of this node's, then
+%% whether every observer still answers rpc:call, printed on this node's
+%% output as one line "nodedown probe: Latencies Answers" (the console core
+%% prints it even when no connection to the asking node survived).
+nodedown_probe(Observers, Victim, How) ->
+    spawn(fun() ->
+                  Result = nodedown_latency(Observers, Victim, How),
+                  Answers = [rpc:call(N, hydros, core, [], 5000) || N <- Observers],
+                  io:format(user, "nodedown probe: ~w ~w~n", [Result, Answers])
+          end),
+    ok.
 
 nodedown_result() ->
     nodedown_result ! {get, self()},
