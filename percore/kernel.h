@@ -132,7 +132,9 @@ void watchdog_nmi(struct trap_frame *f); /* answer a probe; stop for good if dec
  * core (they close its rings at once), then stops with interrupts off. */
 _Noreturn void core_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* c's node is dead for everyone (its rings close); its kernel lives on and
- * ends the node when it next runs it. */
+ * ends the node when it next runs it. node_mark_dead says nothing on the
+ * console and is false if the node was dead already. */
+bool node_mark_dead(struct core *c, const char *why);
 void node_declare_dead(struct core *c, const char *why);
 /* A node or core just died (its status block says so): every live core
  * closes its rings to it, and the console moves if it was there. */

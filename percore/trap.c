@@ -75,13 +75,17 @@ static _Noreturn void exception(struct trap_frame *f)
     core_die("kernel exception %lu (%s) at rip %p", f->vector, name, (void *)f->rip);
 }
 
-/* A fault in user mode ends the node (never the core): a register dump
+/* A fault in user mode ends the node (never the core): the others are told
+ * first (nodedown must not wait for the console), then a register dump
  * naming the thread, then every thread of the node is unwound. */
 static _Noreturn void user_fault(struct trap_frame *f, const char *why)
 {
     struct thread *t = current();
     struct node *n = t->node;
     const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "reserved";
+    char fault[64];
+    snprintf(fault, sizeof(fault), "exception-%lu,rip=0x%lx,cr2=0x%lx", f->vector, f->rip, read_cr2());
+    node_mark_dead(this_core(), fault);
     /* One kprintf: the whole dump stays together when several cores fault at once. */
     kprintf("*** node %d, thread %d: %s: exception %lu (%s), error code 0x%lx\n"
             "  rip %p  rsp %p  rflags 0x%lx  cr2 %p  fs %p\n"
@@ -93,8 +97,6 @@ static _Noreturn void user_fault(struct trap_frame *f, const char *why)
             n->id, t->tid, why, f->vector, name, f->error, (void *)f->rip, (void *)f->rsp, f->rflags,
             (void *)read_cr2(), (void *)rdmsr(MSR_FS_BASE), f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi,
             f->rbp, f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15, n->id, this_core()->id);
-    snprintf(this_core()->last_fault, sizeof(this_core()->last_fault), "exception-%lu,rip=0x%lx,cr2=0x%lx",
-             f->vector, f->rip, read_cr2());
     n->crashed = true;
     node_kill(n, 128 + 11);
     thread_exit(t);

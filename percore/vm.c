@@ -170,6 +170,8 @@ static void for_each_page(struct vm *vm, uint64_t start, uint64_t end,
         if (*pte & (PTE_P | PTE_REVOKED))
             fn(vm, va, pte, arg);
         va += PAGE_SIZE;
+        if (!(va & (511 * PAGE_SIZE))) /* a long unmap is work, not a hang (watchdog.c) */
+            this_core()->progress++;
     }
 }
 

@@ -6,7 +6,7 @@
  *     (core_die) before it halts: no timeout at all.
  *   - A core whose kernel keeps ticking but never gets back to its node
  *     (a kernel loop with interrupts on: the node is starved) has its node
- *     declared dead after NODE_HANG_US (the soft-lockup check).
+ *     declared dead after NODE_HANG_TICKS ticks (the soft-lockup check).
  * A declaration writes why into the dead core's status block and rings
  * every live core, whose chan_poll then closes its rings to the dead one:
  * their nodes read end of file on its channels, and get nodedown. */
@@ -22,7 +22,7 @@
 /* Ticks in a row that found the kernel busy, neither back in its node nor
  * idle: the node is starved. Counted in ticks taken, not in time, so that a
  * vCPU the host did not run for a while is not taken for a hung one. */
-#define NODE_HANG_TICKS 6
+#define NODE_HANG_TICKS 5
 
 static struct watch views[MAX_CORES][MAX_CORES]; /* [checker][target] */
 static uint64_t progress_seen[MAX_CORES], busy_ticks[MAX_CORES]; /* each core's own */
@@ -111,7 +111,7 @@ void watchdog_tick(const struct trap_frame *f)
         busy_ticks[me->id] = 0;
     } else if (++busy_ticks[me->id] == NODE_HANG_TICKS && me->node_state == NODE_RUNNING) {
         char why[96];
-        snprintf(why, sizeof(why), "hung: its kernel did not run it or idle for 6 ticks, busy at rip %p",
+        snprintf(why, sizeof(why), "hung: its kernel did not run it or idle for %d ticks, busy at rip %p", NODE_HANG_TICKS,
                  (void *)f->rip);
         node_declare_dead(me, why);
     }
@@ -128,14 +128,20 @@ void tell_survivors(void)
     console_check();
 }
 
-void node_declare_dead(struct core *c, const char *why)
+bool node_mark_dead(struct core *c, const char *why)
 {
     if (c->node_state == NODE_DEAD)
-        return;
+        return false;
     strlcpy(c->last_fault, why, sizeof(c->last_fault));
     c->node_state = NODE_DEAD;
     tell_survivors();
-    kprintf("*** node %u: %s; declared dead, core %u's rings are closed\n", c->id, why, c->id);
+    return true;
+}
+
+void node_declare_dead(struct core *c, const char *why)
+{
+    if (node_mark_dead(c, why))
+        kprintf("*** node %u: %s; declared dead, core %u's rings are closed\n", c->id, why, c->id);
 }
 
 _Noreturn void core_die(const char *fmt, ...)
