@@ -23,14 +23,17 @@
 #define LSR_THR_EMPTY 0x20
 
 static volatile int console_core;
+static volatile bool staying; /* the machine powers off with its console node: no move */
 
 /* The console lock names its holder (core id + 1, 0 when free), so that a
  * core that died holding it cannot silence the others: a waiter takes it
  * from a holder that is dead and has held it for STEAL_US (a dying core
- * still prints its last line). A core that faults inside kprintf finds it
- * held by itself and prints its report anyway. Taken with interrupts off. */
+ * still prints its last line). A core that faults (or takes an NMI or #MC)
+ * inside kprintf finds it held by itself and prints its report anyway:
+ * `depth` counts those nested holds. Taken with interrupts off. */
 #define STEAL_US 50000
 static volatile uint32_t console_holder;
+static int depth;
 
 static void console_lock(void)
 {
@@ -38,23 +41,31 @@ static void console_lock(void)
     uint64_t since = 0;
     for (;;) {
         uint32_t held = 0;
-        if (__atomic_compare_exchange_n(&console_holder, &held, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ||
-            held == me)
+        if (__atomic_compare_exchange_n(&console_holder, &held, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             return;
+        if (held == me) {
+            depth++;
+            return;
+        }
         if (cores[held - 1].state != CORE_DEAD)
             since = 0;
         else if (!since)
             since = uptime_us();
         else if (uptime_us() - since > STEAL_US &&
-                 __atomic_compare_exchange_n(&console_holder, &held, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+                 __atomic_compare_exchange_n(&console_holder, &held, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+            depth = 0; /* whatever the dead holder had nested */
             return;
+        }
         cpu_relax();
     }
 }
 
 static void console_unlock(void)
 {
-    __atomic_store_n(&console_holder, 0, __ATOMIC_RELEASE);
+    if (depth)
+        depth--;
+    else
+        __atomic_store_n(&console_holder, 0, __ATOMIC_RELEASE);
 }
 static bool node_mid_line; /* the node's output left a line open (a prompt); under the console lock */
 
@@ -77,18 +88,26 @@ static void serial_putc(char c)
     outb(COM1, (uint8_t)c);
 }
 
+/* In pieces of CHUNK bytes, interrupts back on between them: a node's
+ * 64 KiB write must not keep this core (or one waiting for the lock) from
+ * its ticks for long, or the watchdog takes it for hung. A kernel line from
+ * another core may land between two pieces. */
+#define CHUNK 128
+
 void console_write(const char *s, uint64_t n)
 {
     uint64_t flags = read_rflags();
-    cli();
-    console_lock();
-    for (uint64_t i = 0; i < n; i++)
-        serial_putc(s[i]);
-    if (n)
-        node_mid_line = s[n - 1] != '\n';
-    console_unlock();
-    if (flags & RFLAGS_IF)
-        sti();
+    for (uint64_t at = 0; at < n; at += CHUNK) {
+        uint64_t end = n - at < CHUNK ? n : at + CHUNK;
+        cli();
+        console_lock();
+        for (uint64_t i = at; i < end; i++)
+            serial_putc(s[i]);
+        node_mid_line = s[end - 1] != '\n';
+        console_unlock();
+        if (flags & RFLAGS_IF)
+            sti();
+    }
 }
 
 /* The console core prints the other cores' log rings, and received bytes go
@@ -129,11 +148,16 @@ static int console_heir(int not)
     return -1;
 }
 
+void console_stay(void)
+{
+    staying = true;
+}
+
 void console_check(void)
 {
     int from = console_core;
     struct core *c = &cores[from];
-    if (core_alive(c) && c->node_state != NODE_DEAD)
+    if (staying || (core_alive(c) && c->node_state != NODE_DEAD))
         return;
     int to = console_heir(from);
     if (to < 0 || !__atomic_compare_exchange_n(&console_core, &from, to, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))

@@ -84,8 +84,9 @@ static int64_t ready_write(struct file *f, const void *buf, uint64_t len)
 {
     (void)f, (void)buf;
     struct core *c = this_core();
-    if (c->node_state == NODE_BOOTING) {
-        c->node_state = NODE_RUNNING;
+    int booting = NODE_BOOTING; /* never over a death another core just declared */
+    if (__atomic_compare_exchange_n(&c->node_state, &booting, NODE_RUNNING, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST)) {
         kprintf("node %u: up\n", c->id);
         if (__atomic_add_fetch(&nodes_up, 1, __ATOMIC_SEQ_CST) == nodes_wanted)
             kprintf("hydros: all %d nodes up, %lu ms after the first started\n", nodes_wanted,

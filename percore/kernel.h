@@ -114,6 +114,7 @@ void console_write(const char *s, uint64_t n); /* raw bytes, one lock for all of
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int console_owner(void);  /* the console core */
 void console_check(void); /* its core or node died: the lowest live core with a running node takes over */
+void console_stay(void);  /* for good: the console node's exit powers the machine off */
 
 /* ---- trap.c: exceptions and interrupts. */
 struct trap_frame {
@@ -153,12 +154,14 @@ void cpu_init_core(void); /* SSE, NX, the syscall MSRs, machine checks */
 
 /* ---- arch/mce.c: the machine-check banks. */
 struct mce_record {
-    bool uncorrected, has_addr, restartable; /* restartable: the interrupted code may go on */
+    bool uncorrected, has_addr;
+    bool restartable, caused_here;           /* RIPV: the interrupted code may go on; EIPV: it met the error */
     int bank, corrected;                     /* corrected: errors the CPU fixed, just counted */
     uint64_t status, addr;
 };
 void mce_init_core(void);                 /* CR4.MCE and every bank on, where the CPU has MCA */
 void mce_collect(struct mce_record *r);   /* in the #MC handler: read and clear the banks */
+void mce_done(void);                      /* the handler is done with its stack: MCIP off */
 bool mce_can_raise(void);                 /* mce_raise works here (QEMU's TCG) */
 void mce_raise(uint64_t pa);              /* a machine check reporting an uncorrected error at pa */
 
@@ -216,7 +219,6 @@ uint64_t rtc_epoch_us(void); /* the wall clock at uptime 0: realtime_us() - upti
 struct acpi_info;
 void smp_start(const struct acpi_info *ai);
 void ap_main(uint64_t core_id);
-struct core *core_of_cpu(void); /* by the local APIC id: for NMI and #MC, where GS may be the user's */
 
 /* ---- boot.c */
 _Noreturn void acpi_power_off(void); /* S5 through the FADT; halts when that is missing */

@@ -41,7 +41,7 @@ static void flush_line(int core)
 
 void logring_drain(void)
 {
-    for (int c = 1; c < ncores; c++) {
+    for (int c = 0; c < ncores; c++) { /* the console node's own ring stays empty: it writes to the tty */
         struct logring *r = &rings[c];
         uint64_t tail = r->tail, head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
         for (; tail != head; tail++) {
@@ -49,9 +49,15 @@ void logring_drain(void)
             if (ch == '\n') {
                 flush_line(c);
             } else if (ch != '\r') {
-                line[c][line_len[c]++] = ch;
-                if (line_len[c] == LINE_MAX)
+                /* Indexed through a local, checked first: a console that just moved
+                 * may for a moment have two drainers, and neither writes past line[c]. */
+                int n = line_len[c];
+                if (n >= LINE_MAX) {
                     flush_line(c);
+                    n = 0;
+                }
+                line[c][n] = ch;
+                line_len[c] = n + 1;
             }
         }
         __atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);

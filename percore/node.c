@@ -327,11 +327,14 @@ void node_exited(struct node *n)
         kprintf("node %u: exited with status %d\n", n->id, n->exit_status);
         snprintf(c->last_fault, sizeof(c->last_fault), "exit:%d", n->exit_status);
     }
+    /* The console node's clean exit is the operator's halt(): power off,
+     * and the console stays where it is meanwhile. */
+    bool power_off = (int)c->id == console_owner() && !n->crashed && !n->injected_halt;
+    if (power_off)
+        console_stay();
     c->node_state = NODE_DEAD;
     c->node_pages = 0;
     c->node = NULL;
-    /* The console node's clean exit is the operator's halt(): power off. */
-    bool power_off = (int)c->id == console_owner() && !n->crashed && !n->injected_halt;
     if (power_off)
         chan_tell_all();
     else

@@ -97,12 +97,3 @@ void ap_main(uint64_t core_id)
     core_online(c);
     core_run_node();
 }
-
-struct core *core_of_cpu(void)
-{
-    uint32_t id = lapic_id();
-    for (int i = 0; i < ncores; i++)
-        if (cores[i].lapic_id == id)
-            return &cores[i];
-    return &cores[0];
-}

@@ -28,13 +28,14 @@ static bool kernel_text(uint64_t a)
     return a >= (uint64_t)__kernel_start && a < (uint64_t)__kernel_end;
 }
 
-/* Kernel stacks live in the image's bss (boot and interrupt stacks) or in
- * the direct map (threads' stacks): frames are followed only there, where
- * a read cannot fault. */
+/* Kernel stacks live in the image's bss (boot and interrupt stacks) or,
+ * for the thread running, at kstack_top in the direct map: frames are
+ * followed only there, where a read touches RAM and cannot fault. */
 static bool on_kernel_stack(uint64_t a)
 {
+    uint64_t top = this_core()->kstack_top;
     bool mapped = (kernel_text(a) && kernel_text(a + 16)) ||
-                  (a >= PHYS_MAP_BASE && a + 16 <= PHYS_MAP_BASE + direct_map_end);
+                  (a >= top - THREAD_KSTACK_PAGES * PAGE_SIZE && a + 16 <= top);
     return mapped && (a & 7) == 0;
 }
 
@@ -102,12 +103,16 @@ static _Noreturn void user_fault(struct trap_frame *f, const char *why)
     thread_exit(t);
 }
 
-/* A kernel page fault on a user address while a node's thread runs: the
- * node's page tables changed under the kernel (a wild write, a memory
- * error). The node pays for it, not the core. */
+/* A kernel page fault on a user address, with reserved bits set in an
+ * entry, while a thread of this core's node runs: the node's page tables
+ * changed under the kernel (a wild write, a memory error), and the node
+ * pays for it, not the core. Any other kernel fault is the kernel's. */
+#define PF_RSVD (1u << 3)
 static bool node_memory_fault(const struct trap_frame *f)
 {
-    return f->vector == 14 && read_cr2() < VMA_USER_MAX && current() && current()->node;
+    struct thread *t = current();
+    return f->vector == 14 && (f->error & PF_RSVD) && read_cr2() < VMA_USER_MAX && t && t->node &&
+           t->node == this_core()->node;
 }
 
 static const char *vm_error_name(int err)
@@ -118,7 +123,7 @@ static const char *vm_error_name(int err)
 void trap(struct trap_frame *f)
 {
     bool from_user = f->cs & 3;
-    if (f->vector == 2) { /* first, before anything uses GS: it may be the user's */
+    if (f->vector == 2) { /* an NMI or #MC returns straight to what it interrupted */
         watchdog_nmi(f);
         return;
     }

@@ -191,7 +191,8 @@ static void drop_page(struct vm *vm, uint64_t va, uint64_t *pte, void *arg)
 
 static void reprotect_page(struct vm *vm, uint64_t va, uint64_t *pte, void *arg)
 {
-    (void)vm;
+    if (!leaf_ok(vm, *pte))
+        return;
     uint64_t shared = *pte & PTE_SHARED; /* never writable: other nodes map it too */
     *pte = (*pte & PTE_ADDR) | shared | (pte_flags(*(uint32_t *)arg) & ~(shared ? PTE_W : 0));
     invlpg(va);
@@ -299,6 +300,8 @@ static int move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len)
         uint64_t *src = walk(vm, from + off, false);
         if (!src || !(*src & (PTE_P | PTE_REVOKED)))
             continue;
+        if (!leaf_ok(vm, *src))
+            return -EIO;
         uint64_t *dst = walk(vm, to + off, true);
         if (!dst)
             return walk_error(vm);
@@ -356,8 +359,9 @@ int vm_fault(struct vm *vm, uint64_t addr, uint32_t error)
         return walk_error(vm);
     if ((*pte & (PTE_P | PTE_REVOKED)) && !leaf_ok(vm, *pte))
         return -EIO;
-    if (*pte & PTE_REVOKED) { /* access given back since: keep the contents */
-        *pte = (*pte & PTE_ADDR) | pte_flags(a->prot);
+    if (*pte & PTE_REVOKED) { /* access given back since: keep the contents (a shared page stays read-only) */
+        uint64_t shared = *pte & PTE_SHARED;
+        *pte = (*pte & PTE_ADDR) | shared | (pte_flags(a->prot) & ~(shared ? PTE_W : 0));
     } else if (*pte & PTE_P) {
         if ((*pte & PTE_SHARED) && need == PROT_WRITE)
             return -EFAULT; /* shared text stays read-only even if mprotect says otherwise */
@@ -395,6 +399,7 @@ int vm_prefault(struct vm *vm, uint64_t addr, uint64_t len, bool write)
     if (err)
         return err;
     for (uint64_t p = ALIGN_DOWN(addr, PAGE_SIZE); p < addr + len; p += PAGE_SIZE) {
+        this_core()->progress++; /* a long first touch is work, not a hang (watchdog.c) */
         uint64_t *pte = walk(vm, p, false);
         if (vm->corrupt)
             return -EIO;

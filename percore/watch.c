@@ -15,11 +15,14 @@ enum watch_verdict watch_judge(struct watch *w, uint64_t now, uint64_t beat, con
         return WATCH_DEAD_NO_TICK;
     if (w->judged != w->asked) {
         w->judged = w->asked;
+        w->judged_at = now;
         w->stuck = !a->irq_on && a->beat == w->beat ? w->stuck + 1 : 0;
         if (w->stuck >= 2)
             return WATCH_DEAD_HUNG;
     }
-    return now - w->asked_at >= WATCH_REPROBE_US ? WATCH_PROBE : WATCH_WAIT;
+    /* From the answer seen, not the probe sent: a late vCPU answers the
+     * first probe and would get the second at once, in the same stretch. */
+    return now - w->judged_at >= WATCH_REPROBE_US ? WATCH_PROBE : WATCH_WAIT;
 }
 
 void watch_probed(struct watch *w, uint64_t now, uint64_t seq)

@@ -25,15 +25,15 @@
  * again. So no verdict rests on a short silence: a hang is judged from two
  * answers, and only a core that stays silent for a whole second (halted
  * for good, or stuck where no NMI gets in) is judged by its silence. */
-#define WATCH_STALE_US 30000    /* three ticks missed: probe */
-#define WATCH_REPROBE_US 10000  /* between the two probes of a core found with interrupts off */
+#define WATCH_STALE_US 20000    /* two ticks missed: probe (a probe costs nothing) */
+#define WATCH_REPROBE_US 10000  /* from an answer from code with interrupts off to the next probe */
 #define WATCH_ANSWER_US 1000000
 #define WATCH_NO_TICK_US 1000000
 
 struct watch { /* one checker's view of one target; all zero to start */
     uint64_t beat, beat_at; /* the heartbeat last seen, and when it moved */
     uint64_t asked, asked_at; /* the probe in flight (its sequence number), 0 none */
-    uint64_t judged;          /* the last probe whose answer was counted */
+    uint64_t judged, judged_at; /* the last probe whose answer was counted, and when */
     int stuck;                /* answers from code with interrupts off, heartbeat unmoved */
 };
 

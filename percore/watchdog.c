@@ -37,7 +37,7 @@ static _Noreturn void stop_here(void)
 
 void watchdog_nmi(struct trap_frame *f)
 {
-    struct core *c = core_of_cpu(); /* GS may be the user's: syscall_entry swaps it late */
+    struct core *c = this_core(); /* isr_paranoid made GS the kernel's */
     if (c->state == CORE_DEAD) /* declared dead: stop for good (NMIs stay blocked, no iret) */
         stop_here();
     struct nmi_answer *a = &c->nmi_answer;
@@ -55,10 +55,8 @@ static bool mark_dead(struct core *t, const char *why)
         !__atomic_compare_exchange_n(&t->state, &old, CORE_DEAD, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
         return false;
     strlcpy(t->death, why, sizeof(t->death));
-    if (t->node_state != NODE_DEAD) {
+    if (__atomic_exchange_n(&t->node_state, NODE_DEAD, __ATOMIC_SEQ_CST) != NODE_DEAD)
         snprintf(t->last_fault, sizeof(t->last_fault), "core-dead:%s", why);
-        t->node_state = NODE_DEAD;
-    }
     tell_survivors();
     return true;
 }
@@ -120,6 +118,7 @@ void watchdog_tick(const struct trap_frame *f)
         if (t != me && core_alive(t) && t->ticks)
             check_core(me, t, now);
     }
+    console_check(); /* two deaths at once can leave the console on a dead core: looked at again here */
 }
 
 void tell_survivors(void)
@@ -130,10 +129,12 @@ void tell_survivors(void)
 
 bool node_mark_dead(struct core *c, const char *why)
 {
-    if (c->node_state == NODE_DEAD)
-        return false;
+    int s = c->node_state;
+    do
+        if (s == NODE_DEAD)
+            return false;
+    while (!__atomic_compare_exchange_n(&c->node_state, &s, NODE_DEAD, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
     strlcpy(c->last_fault, why, sizeof(c->last_fault));
-    c->node_state = NODE_DEAD;
     tell_survivors();
     return true;
 }

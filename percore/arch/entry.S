@@ -36,16 +36,26 @@ isr\vec:
     pushq $\vec
     jmp isr_common
 .endm
+/* NMI, double fault and machine check: isr_paranoid. */
+.macro ISR_PARANOID vec, err
+    .align 16
+isr\vec:
+    .if \err == 0
+    pushq $0
+    .endif
+    pushq $\vec
+    jmp isr_paranoid
+.endm
 
 ISR_NOERR 0
 ISR_NOERR 1
-ISR_NOERR 2
+ISR_PARANOID 2, 0
 ISR_NOERR 3
 ISR_NOERR 4
 ISR_NOERR 5
 ISR_NOERR 6
 ISR_NOERR 7
-ISR_ERR 8
+ISR_PARANOID 8, 1
 ISR_NOERR 9
 ISR_ERR 10
 ISR_ERR 11
@@ -55,7 +65,7 @@ ISR_ERR 14
 ISR_NOERR 15
 ISR_NOERR 16
 ISR_ERR 17
-ISR_NOERR 18
+ISR_PARANOID 18, 0
 ISR_NOERR 19
 ISR_NOERR 20
 ISR_ERR 21
@@ -72,6 +82,58 @@ ISR_NOERR 31
 ISR_NOERR 32
 ISR_NOERR 33
 ISR_NOERR 255
+
+/* NMI, #DF and #MC come even in the few instructions where GS is not yet
+ * (or no longer) the kernel's: syscall_entry before its swapgs, isr_common
+ * and trap_return around theirs. So CS says nothing about GS here; the GS
+ * base itself does (the kernel's is in the upper half). rbx, callee-saved,
+ * remembers whether to swap back. */
+isr_paranoid:
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movl $0xC0000101, %ecx      /* MSR_GS_BASE */
+    rdmsr
+    xorl %ebx, %ebx
+    testl %edx, %edx
+    js 1f
+    swapgs
+    incl %ebx
+1:  cld
+    movq %rsp, %rdi
+    call trap
+    testl %ebx, %ebx
+    jz 2f
+    swapgs
+2:  popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp              /* vector and error code */
+    iretq
 
 isr_common:
     testb $3, 24(%rsp)          /* from user mode? then GS is the user's */

@@ -56,7 +56,9 @@ void mce_init_core(void)
 void mce_collect(struct mce_record *r)
 {
     *r = (struct mce_record){0};
-    r->restartable = rdmsr(MSR_MCG_STATUS) & MCG_RIPV;
+    uint64_t mcg = rdmsr(MSR_MCG_STATUS);
+    r->restartable = mcg & MCG_RIPV;
+    r->caused_here = mcg & MCG_EIPV;
     for (int i = 0; has_mca() && i < banks(); i++) {
         uint64_t st = rdmsr(MSR_MC_STATUS(i));
         if (!(st & MCI_VAL))
@@ -72,7 +74,12 @@ void mce_collect(struct mce_record *r)
         }
         wrmsr(MSR_MC_STATUS(i), 0);
     }
-    wrmsr(MSR_MCG_STATUS, 0); /* MCIP off: another #MC may come now */
+}
+
+void mce_done(void)
+{
+    if (has_mca())
+        wrmsr(MSR_MCG_STATUS, 0); /* MCIP off: another #MC no longer shuts the CPU down */
 }
 
 bool mce_can_raise(void)
@@ -82,10 +89,12 @@ bool mce_can_raise(void)
     return has_mca() && banks() > 0 && r[1] == 0x54474354 && r[2] == 0x43544743 && r[3] == 0x47435447;
 }
 
+/* As a memory scrub would report it: not caused by the interrupted
+ * instruction (EIPV clear), which may go on (RIPV). */
 void mce_raise(uint64_t pa)
 {
     wrmsr(MSR_MC_ADDR(0), pa);
     wrmsr(MSR_MC_STATUS(0), MCI_VAL | MCI_UC | MCI_EN | MCI_ADDRV);
-    wrmsr(MSR_MCG_STATUS, MCG_RIPV | MCG_EIPV | MCG_MCIP);
+    wrmsr(MSR_MCG_STATUS, MCG_RIPV | MCG_MCIP);
     __asm__ volatile("int $18" ::: "memory");
 }

@@ -51,7 +51,7 @@ static void test_first_sight_is_fine(void **state)
     assert_int_equal(judge(&w, &t, 100000 * MS + WATCH_STALE_US), WATCH_PROBE);
 }
 
-/* Interrupts off, answering NMIs: dead at the second answer, about 40 ms
+/* Interrupts off, answering NMIs: dead at the second answer, about 50 ms
  * after its last tick, never at the first. */
 static void test_hung_with_interrupts_off(void **state)
 {
@@ -64,9 +64,10 @@ static void test_hung_with_interrupts_off(void **state)
     assert_int_equal(judge(&w, &t, 35 * MS), WATCH_WAIT); /* not answered yet */
     answer(&t, false);
     assert_int_equal(judge(&w, &t, 37 * MS), WATCH_WAIT); /* one answer is not enough */
-    assert_int_equal(judge(&w, &t, 41 * MS), WATCH_PROBE);
+    assert_int_equal(judge(&w, &t, 46 * MS), WATCH_WAIT); /* the next probe: 10 ms after the answer */
+    assert_int_equal(judge(&w, &t, 47 * MS), WATCH_PROBE);
     answer(&t, false);
-    assert_int_equal(judge(&w, &t, 42 * MS), WATCH_DEAD_HUNG);
+    assert_int_equal(judge(&w, &t, 48 * MS), WATCH_DEAD_HUNG);
 }
 
 /* A core the host did not run for 200 ms answers late, from code with
@@ -81,10 +82,28 @@ static void test_late_vcpu_is_not_dead(void **state)
     for (uint64_t now = 50 * MS; now < 200 * MS; now += 10 * MS)
         assert_int_equal(judge(&w, &t, now), WATCH_WAIT);
     answer(&t, true);
-    assert_int_equal(judge(&w, &t, 210 * MS), WATCH_PROBE); /* asks again: still no tick */
+    assert_int_equal(judge(&w, &t, 210 * MS), WATCH_WAIT);
+    assert_int_equal(judge(&w, &t, 220 * MS), WATCH_PROBE); /* asks again: still no tick */
     t.beat++;
-    assert_int_equal(judge(&w, &t, 211 * MS), WATCH_FINE);
-    assert_int_equal(judge(&w, &t, 220 * MS), WATCH_FINE);
+    assert_int_equal(judge(&w, &t, 221 * MS), WATCH_FINE);
+    assert_int_equal(judge(&w, &t, 230 * MS), WATCH_FINE);
+}
+
+/* A late vCPU caught with interrupts off by its first answer is not asked
+ * again at once: the next probe waits 10 ms from that answer, long enough
+ * for the tick it owes. */
+static void test_late_answer_then_a_tick(void **state)
+{
+    (void)state;
+    struct watch w = {0};
+    struct target t = {.beat = 3};
+    judge(&w, &t, 1);
+    assert_int_equal(judge(&w, &t, 40 * MS), WATCH_PROBE);
+    assert_int_equal(judge(&w, &t, 150 * MS), WATCH_WAIT);
+    answer(&t, false);
+    assert_int_equal(judge(&w, &t, 160 * MS), WATCH_WAIT); /* 120 ms after the probe, yet no second one */
+    t.beat++;
+    assert_int_equal(judge(&w, &t, 165 * MS), WATCH_FINE);
 }
 
 /* Late, and caught once with interrupts off: the tick that follows clears it. */
@@ -96,13 +115,15 @@ static void test_one_answer_with_interrupts_off_is_forgiven(void **state)
     judge(&w, &t, 1);
     assert_int_equal(judge(&w, &t, 40 * MS), WATCH_PROBE);
     answer(&t, false);
-    assert_int_equal(judge(&w, &t, 50 * MS), WATCH_PROBE);
-    answer(&t, true);
+    assert_int_equal(judge(&w, &t, 50 * MS), WATCH_WAIT);
     assert_int_equal(judge(&w, &t, 60 * MS), WATCH_PROBE);
-    answer(&t, false); /* the stuck count starts again */
+    answer(&t, true); /* the stuck count starts again */
     assert_int_equal(judge(&w, &t, 61 * MS), WATCH_WAIT);
+    assert_int_equal(judge(&w, &t, 71 * MS), WATCH_PROBE);
+    answer(&t, false);
+    assert_int_equal(judge(&w, &t, 72 * MS), WATCH_WAIT);
     t.beat++;
-    assert_int_equal(judge(&w, &t, 70 * MS), WATCH_FINE);
+    assert_int_equal(judge(&w, &t, 80 * MS), WATCH_FINE);
 }
 
 /* Silent for a second after a probe: dead by silence, not before. */
@@ -157,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_first_sight_is_fine),
         cmocka_unit_test(test_hung_with_interrupts_off),
         cmocka_unit_test(test_late_vcpu_is_not_dead),
+        cmocka_unit_test(test_late_answer_then_a_tick),
         cmocka_unit_test(test_one_answer_with_interrupts_off_is_forgiven),
         cmocka_unit_test(test_silent_core_is_dead_after_the_answer_time),
         cmocka_unit_test(test_no_tick_with_answers),

@@ -20,7 +20,8 @@ boot() ->
             io:format("c~b: ~s on core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
                       [core(), node(), core(), Base, End, (End - Base) bsr 20]),
             ok = ready(),
-            {ok, _} = hydros_console:start(),
+            {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_console,
+                                                                start => {hydros_console, start_link, []}}),
             msgchan_dist:connect_all();
         {error, _} ->
             not_hydros

@@ -7,14 +7,16 @@
 -module(hydros_console).
 -behaviour(gen_server).
 
--export([start/0, has_console/0]).
+-export([start_link/0, has_console/0]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 -define(POLL_MS, 100). % the kernel moves the console at once; a second is the bound
+-define(TAKEN, {?MODULE, taken}).
 
--spec start() -> {ok, pid()} | {error, term()}.
-start() ->
-    gen_server:start({local, ?MODULE}, ?MODULE, [], []).
+%% Under kernel_safe_sup (hydros:boot/0), so that a crash is restarted.
+-spec start_link() -> {ok, pid()} | {error, term()}.
+start_link() ->
+    gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
 
 %% Whether this node has the console (and the shell on it).
 -spec has_console() -> boolean().
@@ -26,8 +28,11 @@ has_console() ->
 -define(SHELL_MODULES, [shell, epp, erl_abstract_code, io_lib_format, io]).
 
 init([]) ->
-    %% The node that booted with the console has its shell already.
-    Has = hydros:console_core() =:= hydros:core(),
+    %% A node with a shell of its own booted with the console; a -noinput
+    %% node gets one here, even when the console came to it before this
+    %% server started (or at its start: node_io_open gives it the tty). A
+    %% restarted server remembers that it took the console already.
+    Has = init:get_argument(noinput) =:= error orelse persistent_term:get(?TAKEN, false),
     case Has of
         true -> ok;
         false -> self() ! preload, erlang:send_after(?POLL_MS, self(), poll)
@@ -67,4 +72,5 @@ take_console() ->
     true = unregister(user),
     User = user:start(), % an io server on fds 0 and 1; -noshell: no shell of its own
     spawn(fun() -> group_leader(User, self()), shell:start() end),
+    persistent_term:put(?TAKEN, true),
     ok.
