@@ -21,6 +21,42 @@ ap_start64:                     /* rdi = core id, rsp = that core's stack */
     hlt
     jmp 1b
 
+/* The general registers, in struct trap_frame's order (kernel.h). */
+.macro SAVE_REGS
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+.endm
+.macro RESTORE_REGS
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+.endm
+
 /* One stub per vector: push a zero error code where the CPU pushes none,
  * then the vector number, and join the common path. */
 .macro ISR_NOERR vec
@@ -89,21 +125,7 @@ ISR_NOERR 255
  * base itself does (the kernel's is in the upper half). rbx, callee-saved,
  * remembers whether to swap back. */
 isr_paranoid:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    SAVE_REGS
     movl $0xC0000101, %ecx      /* MSR_GS_BASE */
     rdmsr
     xorl %ebx, %ebx
@@ -117,21 +139,7 @@ isr_paranoid:
     testl %ebx, %ebx
     jz 2f
     swapgs
-2:  popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+2:  RESTORE_REGS
     addq $16, %rsp              /* vector and error code */
     iretq
 
@@ -140,41 +148,13 @@ isr_common:
     jz isr_save
     swapgs
 isr_save:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    SAVE_REGS
     cld
     movq %rsp, %rdi
     call trap
     .globl trap_return
 trap_return:                    /* rsp = a struct trap_frame; also where new threads start */
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    RESTORE_REGS
     testb $3, 24(%rsp)
     jz 2f
     swapgs
