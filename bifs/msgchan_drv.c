@@ -20,7 +20,9 @@
  * way, and what arrives after it stays in the ring until the port is the
  * distribution controller. 'a' (active) reads everything: in that mode the
  * port is a connection, knocks are ignored and a bye or the peer's death
- * closes the port (exit reason connection_closed), which is the nodedown.
+ * closes the port (exit reason connection_closed; peer_restarted when the
+ * ring was reset under it, the peer's node having started again), which is
+ * the nodedown.
  * So does a message the kernel dropped as corrupt (exit reason
  * corrupt_channel): a stream with a hole in it is no connection.
  * 'k' sends a knock. Output (port_command, or ERTS's dist output) is queued
@@ -313,9 +315,9 @@ static void chan_ready_input(ErlDrvData d, ErlDrvEvent ev)
         ssize_t n = read(cp->fd, cp->frame, cp->frame_max);
         if (n < 0 && errno == EAGAIN)
             return;
-        if (n == 0 || (n < 0 && errno == ECONNRESET)) { /* the peer died (or restarted) */
+        if (n == 0 || (n < 0 && errno == ECONNRESET)) { /* the peer died, or restarted */
             cp->peer_gone = 1;
-            fail(cp, "connection_closed");
+            fail(cp, n == 0 ? "connection_closed" : "peer_restarted");
             return;
         }
         if (n < 0) {

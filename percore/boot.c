@@ -92,6 +92,12 @@ static volatile bool nodes_go;
 static const void *archive;
 static uint64_t archive_len;
 
+const void *boot_archive(uint64_t *len)
+{
+    *len = archive_len;
+    return archive;
+}
+
 _Noreturn void core_run_node(void)
 {
     maybe_crash(this_core());

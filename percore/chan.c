@@ -92,11 +92,16 @@ void chan_poll(void)
         c->kick = false;
         uint64_t size;
         mm_channel_region(&size);
-        for (int k = 0; k < ncores; k++)
-            if (!c->closed[k] && k != (int)this_core()->id && cores[k].node_state == NODE_DEAD) {
+        for (int k = 0; k < ncores; k++) {
+            if (k == (int)this_core()->id)
+                continue;
+            if (!c->closed[k] && cores[k].node_state == NODE_DEAD) {
                 msgchan_close_peer((void *)CHAN_VIEW_BASE, size, this_core()->id, k);
                 c->closed[k] = true;
+            } else if (c->closed[k] && core_alive(&cores[k]) && cores[k].node_state != NODE_DEAD) {
+                c->closed[k] = false; /* its node restarted: its rings were reset (chan_restart) */
             }
+        }
     }
     for (struct chan_file *cf = c->open; cf; cf = cf->next) {
         bool fresh = news(c, cf);
@@ -134,6 +139,17 @@ void chan_after_halt(void)
     struct chan_core *c = me();
     for (struct chan_file *cf = c->open; cf; cf = cf->next)
         msgchan_rx_awake(&c->rx[cf->peer]);
+}
+
+void chan_restart(void)
+{
+    uint64_t size;
+    uint8_t wake[MAX_CORES] = {0};
+    mm_channel_region(&size);
+    msgchan_restart((void *)CHAN_VIEW_BASE, size, this_core()->id, wake);
+    for (int k = 0; k < ncores; k++)
+        if (wake[k] && core_alive(&cores[k]))
+            ring(k);
 }
 
 void chan_tell_all(void)

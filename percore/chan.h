@@ -32,6 +32,10 @@ void chan_after_halt(void);
  * one too, is rung and closes its rings to it in chan_poll. Safe from an
  * interrupt handler and from a dying core. */
 void chan_tell_all(void);
+/* This core's node is about to start again: every ring to and from it gets
+ * a new epoch (msgchan_restart; what was queued is dropped), and peers that
+ * closed them on its death reopen them when told (chan_tell_all). */
+void chan_restart(void);
 void chan_kicked(void);         /* the VEC_CHAN interrupt: only sets a flag */
 extern const struct file_ops chan_ops; /* priv: the peer core, as an integer */
 /* This core's channels, a line a peer: "cK open|closed RX_MSGS RX_CORRUPT

@@ -8,6 +8,7 @@
 #include "chan.h"
 #include "heap.h"
 #include "hydros_dev.h"
+#include "pmm.h"
 #include "sched.h"
 #include "uapi.h"
 
@@ -54,8 +55,10 @@ static int render_nodes(char *out, int max)
     for (int i = 0; i < ncores && n < max; i++) {
         struct core *c = &cores[i];
         const char *why = c->state == CORE_DEAD ? c->death : c->last_fault;
-        n += snprintf(out + n, max - n, "c%d %s %lu %lu 0x%lx 0x%lx %s\n", i, state_name(c), c->ticks,
-                      c->node_pages * 4, c->part_base, c->part_end, why[0] ? why : "-");
+        struct pmm *part = mm_partition_of(i, NULL, NULL);
+        n += snprintf(out + n, max - n, "c%d %s %lu %lu %lu 0x%lx 0x%lx %s\n", i, state_name(c), c->ticks,
+                      c->node_pages * 4, part ? pmm_free_pages(part) * 4 : 0, c->part_base, c->part_end,
+                      why[0] ? why : "-");
     }
     return n < max ? n : max;
 }
@@ -136,16 +139,33 @@ static int64_t inject_write(struct file *f, const void *buf, uint64_t len)
     return err ? err : (int64_t)len;
 }
 
+/* "CORE": start that core's dead node again (node_restart_ask). */
+static int64_t restart_write(struct file *f, const void *buf, uint64_t len)
+{
+    (void)f;
+    char text[16], *end;
+    if (len == 0 || len >= sizeof(text))
+        return -EINVAL;
+    memcpy(text, buf, len);
+    text[len] = 0;
+    unsigned long core = strtoul(text, &end, 10);
+    if (end == text || (*end && *end != '\n'))
+        return -EINVAL;
+    int err = node_restart_ask(core >= MAX_CORES ? -1 : (int)core);
+    return err ? err : (int64_t)len;
+}
+
 static const struct file_ops self_ops = {.read = self_read};
 static const struct file_ops nodes_ops = {.read = nodes_read};
 static const struct file_ops channels_ops = {.read = channels_read};
 static const struct file_ops ready_ops = {.write = ready_write};
 static const struct file_ops poke_ops = {.write = poke_write};
 static const struct file_ops inject_ops = {.write = inject_write};
+static const struct file_ops restart_ops = {.write = restart_write};
 
 /* The /dev/hydros files, then /dev/chan/K for every core K: filled
  * by the boot core (nodes_expect) before any node starts. */
-#define HYDROS_FILES 6
+#define HYDROS_FILES 7
 static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
@@ -153,6 +173,7 @@ static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/poke", S_IFCHR | 0200, &poke_ops, NULL},
     {"/dev/hydros/inject", S_IFCHR | 0200, &inject_ops, NULL},
     {"/dev/hydros/channels", S_IFCHR | 0444, &channels_ops, NULL},
+    {"/dev/hydros/restart", S_IFCHR | 0200, &restart_ops, NULL},
 };
 static char chan_paths[MAX_CORES][16];
 

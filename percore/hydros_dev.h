@@ -1,12 +1,15 @@
 /* /dev/hydros: the kernel's status blocks, read by Erlang (erlang_os/hydros).
  *   self   "core N\npartition BASE END\nconsole C\n"  (this node's core; C: the console core's)
- *   nodes  one line a core: "cN STATE HEARTBEAT MEMORY_KIB BASE END WHY", STATE one of
+ *   nodes  one line a core: "cN STATE HEARTBEAT MEMORY_KIB FREE_KIB BASE END WHY" (memory:
+ *          its node's resident pages; free: its partition's free pages), STATE one of
  *          none booting running node_dead suspect core_dead, WHY the rest of
  *          the line: why the node or the core died ("-" if it did not)
  *   ready  written once by a node when it has booted: its state becomes running
  *   poke   "ADDR": the writing thread stores to ADDR from user mode (only with
  *          debug_poke on the kernel command line: the isolation tests' hook)
  *   channels  this core's channels, a line a peer (chan_render_stats)
+ *   restart "CORE": start that core's dead node again; ENXIO, ESRCH (a dead
+ *          core), EBUSY (its node is not dead) as node_restart_ask
  *   inject "CORE FAULT": core CORE suffers FAULT (inject.c lists them);
  *          EINVAL, ESRCH (a dead core), EBUSY, ENOTSUP as inject_ask */
 #ifndef HYDROS_HYDROS_DEV_H

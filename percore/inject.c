@@ -97,11 +97,16 @@ static void timed_fault_due(struct ktimer *t)
         kprintf("core %d: cannot inject %s: error %d\n", tf->core, fault_names[tf->fault], err);
 }
 
-/* inject=CORE:FAULT@MS,...: arms this core's entries. */
+/* inject=CORE:FAULT@MS,...: arms this core's entries, at its first node's
+ * start only (a restarted node is not hit again). */
 static void arm_timed_faults(void)
 {
+    static bool armed[MAX_CORES];
     const char *v = cmdline_get("inject");
     int me = (int)this_core()->id, n = 0;
+    if (armed[me])
+        return;
+    armed[me] = true;
     while (v && *v && n < (int)ARRAY_SIZE(timed[me])) {
         char *end;
         int core = (int)strtoul(v, &end, 10);

@@ -85,6 +85,7 @@ struct core {
     } nmi_answer;
     volatile uint64_t progress; /* bumped on each return to user mode, idle loop and log line drained */
     volatile int inject;           /* a fault asked of this core at run time (inject.c), 0 none */
+    volatile bool restart_asked;   /* start its node again (node.c: node_restart_ask) */
     uint64_t gdt[7];
     struct tss tss;
     uint8_t stack[KSTACK_SIZE] __attribute__((aligned(16)));
@@ -93,7 +94,8 @@ struct core {
 
 static inline bool core_alive(const struct core *c)
 {
-    return c->state == CORE_ONLINE || c->state == CORE_SUSPECT;
+    int s = c->state; /* one load: the watchdog may turn it from suspect to online meanwhile */
+    return s == CORE_ONLINE || s == CORE_SUSPECT;
 }
 
 extern struct core cores[MAX_CORES];
@@ -183,6 +185,9 @@ uint64_t mm_phys_top(void);           /* end of the highest RAM range */
 struct pmm;
 int mm_partition(int ncores); /* boot core: one partition a core; returns how many got one */
 struct pmm *mm_partition_of(int core, uint64_t *base, uint64_t *end); /* NULL: no partition */
+/* Every page of core's partition free again (its node is gone); returns
+ * how many were still in use: a leak, or a node with corrupt page tables. */
+uint64_t mm_partition_reset(int core);
 uint64_t mm_channel_region(uint64_t *size); /* physical base of the N x N ring region */
 
 /* ---- paging.c: the kernel's own page tables. */
@@ -225,4 +230,5 @@ _Noreturn void acpi_power_off(void); /* S5 through the FADT; halts when that is 
 void core_online(struct core *c); /* announce the core, mark it online */
 _Noreturn void core_idle(void);   /* hlt forever, taking interrupts */
 _Noreturn void core_run_node(void); /* wait for the partitions, then run this core's node */
+const void *boot_archive(uint64_t *len); /* the boot archive, in memory: what nodes start from */
 #endif

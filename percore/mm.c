@@ -234,6 +234,15 @@ int mm_partition(int ncores)
     return n;
 }
 
+uint64_t mm_partition_reset(int core)
+{
+    struct pmm *p = &part_pmm[core];
+    uint64_t lost = p->npages - pmm_free_pages(p);
+    pmm_init(p, parts[core].base, parts[core].end, p->bitmap);
+    pmm_add_free(p, parts[core].base, parts[core].end);
+    return lost;
+}
+
 struct pmm *mm_partition_of(int core, uint64_t *base, uint64_t *end)
 {
     if (core >= nparts)

@@ -209,7 +209,9 @@ static int split_lines(char *text, uint64_t len, const char **vec, int max)
 }
 
 /* The node's command line: /etc/hydros/cN.args if there is one, else
- * console.args for the console node (core 0) and node.args for the others.
+ * console.args for the console node (core 0 at boot; a node restarted
+ * after the console moved away is an ordinary one) and node.args for the
+ * others.
  * One argument a line, the first the program's path; the kernel adds
  * "-sname cN@hydros -hydros core N" at the end (the node's name, and
  * init:get_argument(hydros) for its core). */
@@ -220,7 +222,7 @@ static int read_args(struct node *n, char **text, const char **argv)
     snprintf(path, sizeof(path), "/etc/hydros/c%d.args", n->id);
     int err = read_file(n->vfs, path, (void **)text, &len);
     if (err == -ENOENT)
-        err = read_file(n->vfs, n->id == 0 ? "/etc/hydros/console.args" : "/etc/hydros/node.args",
+        err = read_file(n->vfs, n->id == console_owner() ? "/etc/hydros/console.args" : "/etc/hydros/node.args",
                         (void **)text, &len);
     if (err)
         return err;
@@ -345,4 +347,36 @@ void node_exited(struct node *n)
     free_node(n);
     if (power_off)
         acpi_power_off();
+}
+
+int node_restart_ask(int core)
+{
+    if (core < 0 || core >= ncores || !mm_partition_of(core, NULL, NULL))
+        return -ENXIO;
+    struct core *c = &cores[core];
+    if (!core_alive(c))
+        return -ESRCH;
+    if (c->node_state != NODE_DEAD)
+        return -EBUSY;
+    c->restart_asked = true;
+    if (core != (int)this_core()->id)
+        lapic_send_ipi(c->lapic_id, VEC_CHAN); /* to kernel_chores now, even from hlt */
+    return 0;
+}
+
+void node_restart_poll(void)
+{
+    struct core *c = this_core();
+    if (!c->restart_asked || c->node) /* a dying node's threads are still leaving */
+        return;
+    c->restart_asked = false;
+    uint64_t lost = mm_partition_reset((int)c->id);
+    if (lost)
+        kprintf("node %u: %lu pages of its partition were still in use at its end; all free again\n", c->id,
+                lost);
+    chan_restart();
+    uint64_t len;
+    const void *archive = boot_archive(&len);
+    if (node_start(archive, len) == 0)
+        chan_tell_all(); /* the peers reopen their rings to it */
 }

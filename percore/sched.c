@@ -139,7 +139,7 @@ static void switch_to(struct thread *prev, struct thread *next)
     c->sched.current = next;
     c->kstack_top = kstack_top(next);
     c->tss.rsp[0] = c->kstack_top;
-    if (!prev || prev->node != next->node)
+    if (read_cr3() != next->node->vm.pml4) /* by value: prev's node may be gone, its address reused */
         write_cr3(next->node->vm.pml4);
     wrmsr(MSR_FS_BASE, next->fs_base);
     fpu_restore(next->fpu);
@@ -187,6 +187,7 @@ static void kernel_chores(void)
     console_poll();
     chan_poll();
     inject_poll();
+    node_restart_poll();
     if (c->node && c->node_state == NODE_DEAD && !c->node->dying) {
         c->node->crashed = true;
         node_kill(c->node, 128 + 9);

@@ -97,6 +97,12 @@ int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint6
 
 /* ---- node.c */
 int node_start(const void *archive, uint64_t archive_len); /* the program named in the archive */
+/* Starts core's node again once its last one is gone: 0, -ENXIO (no such
+ * core or no partition), -ESRCH (the core is dead), -EBUSY (its node is
+ * not dead). On that core, node_restart_poll (kernel_chores) frees the
+ * whole partition, resets the rings and loads the node from the archive. */
+int node_restart_ask(int core);
+void node_restart_poll(void);
 
 /* ---- node_io.c */
 int node_io_open(struct node *n);             /* fds 0-2: the console tty on the console core, else the log ring */

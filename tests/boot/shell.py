@@ -15,6 +15,7 @@ from harness import IMAGE, Boot
 BOOT_TIMEOUT = 60
 BANNER = r"^Eshell V13\.1\.5  \(abort with \^G\)\n"
 PROMPT = r"(?:\(c\d+@hydros\))?(?P<n>\d+)> "  # the node is named: (c0@hydros)1>
+AGAIN = r"(?:\(c\d+@hydros\))?\d+> "  # the same, printed again
 # The node says which core it has, then the kernel that every node is up;
 # those lines may come before or after the first prompt: wait for all three.
 BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
@@ -78,7 +79,9 @@ class Shell:
         self.boot.send(expr + "\n")
         # Before the echo: the rest of a line an earlier expect matched part
         # of, or whole lines other cores' kernels printed meanwhile.
-        m = self.boot.expect(r"\A(?:.*\n)*?%s\n(?P<out>(?:.*\n)*?)%s" % (echo(expr), PROMPT),
+        # The node's own output (a logger warning) may have made the shell
+        # print its prompt again just before the echo.
+        m = self.boot.expect(r"\A(?:.*\n)*?(?:%s)?%s\n(?P<out>(?:.*\n)*?)%s" % (AGAIN, echo(expr), PROMPT),
                              timeout, after=mark)
         seconds = time.monotonic() - t0
         if int(m.group("n")) != self.prompt + 1:

@@ -32,7 +32,7 @@ def table(sh):
     for line in sh.eval("hydros:nodes().").split("\n"):
         if re.match(r"c\d+ ", line):
             f = line.split()
-            rows[int(f[0][1:])] = {"state": f[1], "heartbeat": int(f[2]), "fault": f[5]}
+            rows[int(f[0][1:])] = {"state": f[1], "heartbeat": int(f[2]), "fault": f[6]}
     return rows
 
 

@@ -13,7 +13,7 @@ class NodeHalt(unittest.TestCase):
         with Shell("qemu-node-halt", image=image, smp=3) as sh:
             sh.boot.expect(r"^node 1: exited with status 0$", 60)
             rows = [l.split() for l in sh.eval("hydros:nodes().").split("\n") if l[:1] == "c"]
-            states = {r[0]: (r[1], r[5]) for r in rows}
+            states = {r[0]: (r[1], r[6]) for r in rows}
             self.assertEqual(states["c1"], ("node_dead", "exit:0"))
             self.assertEqual(states["c0"], ("running", "-"))
             self.assertEqual(states["c2"], ("running", "-"))

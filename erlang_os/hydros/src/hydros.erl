@@ -4,7 +4,7 @@
 %% isolation tests). Every node runs boot/0 at start (-eval in its args).
 -module(hydros).
 -export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
-         inject/2, channels/0, console_core/0]).
+         inject/2, restart/1, channels/0, console_core/0]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -51,7 +51,8 @@ partition(Core) ->
 
 %% One map a core: core, state (none, booting, running, node_dead, suspect:
 %% the watchdog is asking its kernel, core_dead), heartbeat (its kernel's
-%% timer ticks), memory_kib (its node's resident memory), partition, and
+%% timer ticks), memory_kib (its node's resident memory), free_kib (what its
+%% partition has free: all of it back after a restart), partition, and
 %% fault: why the node or the core died, "-" if it did not.
 status() ->
     {ok, Text} = prim_file:read_file("/dev/hydros/nodes"), % before the file server too (msgchan_listener)
@@ -59,11 +60,12 @@ status() ->
 
 %% Prints a table of all nodes.
 nodes() ->
-    io:format("~-5s ~-9s ~10s ~10s  ~-35s ~s~n",
-              ["node", "state", "heartbeat", "mem KiB", "partition", "why it died"]),
-    [io:format("c~-4b ~-9s ~10b ~10b  16#~.16b-16#~.16b ~s~n",
-               [C, S, H, M, B, E, F])
-     || #{core := C, state := S, heartbeat := H, memory_kib := M, partition := {B, E}, fault := F}
+    io:format("~-5s ~-9s ~10s ~10s ~10s  ~-35s ~s~n",
+              ["node", "state", "heartbeat", "mem KiB", "free KiB", "partition", "why it died"]),
+    [io:format("c~-4b ~-9s ~10b ~10b ~10b  16#~.16b-16#~.16b ~s~n",
+               [C, S, H, M, Free, B, E, F])
+     || #{core := C, state := S, heartbeat := H, memory_kib := M, free_kib := Free, partition := {B, E},
+          fault := F}
             <- status()],
     ok.
 
@@ -115,11 +117,24 @@ channels() ->
            tx => binary_to_integer(Tx), tx_corrupt => binary_to_integer(TxBad)}
      end || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
 
+%% Starts the dead node of Core again, from the boot archive, in a partition
+%% freed whole: returns once its kernel has been asked; the node says it is
+%% up and joins the mesh a second or two later. Errors: {no_core, C},
+%% {core_dead, C} (restarting a whole core is not there yet), {not_dead, C}.
+restart(Core) when is_integer(Core), Core >= 0 ->
+    case prim_file:write_file("/dev/hydros/restart", integer_to_list(Core)) of
+        ok -> ok;
+        {error, enxio} -> {error, {no_core, Core}};
+        {error, esrch} -> {error, {core_dead, Core}};
+        {error, ebusy} -> {error, {not_dead, Core}};
+        {error, Reason} -> {error, Reason}
+    end.
+
 parse_node(Line) ->
-    [<<"c", C/binary>>, S, H, M, B, E | Why] = binary:split(Line, <<" ">>, [global]),
+    [<<"c", C/binary>>, S, H, M, Free, B, E | Why] = binary:split(Line, <<" ">>, [global]),
     F = lists:join(<<" ">>, Why),
     #{core => binary_to_integer(C), state => binary_to_atom(S), heartbeat => binary_to_integer(H),
-      memory_kib => binary_to_integer(M), partition => {hex(B), hex(E)},
+      memory_kib => binary_to_integer(M), free_kib => binary_to_integer(Free), partition => {hex(B), hex(E)},
       fault => unicode:characters_to_list(F)}.
 
 hex(<<"0x", H/binary>>) -> binary_to_integer(H, 16).

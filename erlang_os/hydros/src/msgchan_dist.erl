@@ -28,6 +28,9 @@
 -include_lib("kernel/include/dist_util.hrl").
 -include_lib("kernel/include/dist.hrl").
 
+-define(CONNECT_MS, 10000). % how long connect_all keeps trying a running peer
+-define(RETRY_MS, 200).
+
 %% --- net_kernel's interface ------------------------------------------------
 
 childspecs() ->
@@ -76,9 +79,22 @@ connect_all() ->
         undefined ->
             ok;
         {Me, _} ->
-            [spawn(net_kernel, connect_node, [node_of(C)])
+            Deadline = erlang:monotonic_time(millisecond) + ?CONNECT_MS,
+            [spawn(fun() -> connect(C, Deadline) end)
              || #{core := C, state := running} <- hydros:status(), C =/= Me],
             ok
+    end.
+
+%% A node that was restarted boots while its peers' ends of the rings are
+%% still being reopened: a first attempt may find nobody reading. Tried
+%% again while the peer's node runs, until ?CONNECT_MS after the boot.
+connect(Core, Deadline) ->
+    Node = node_of(Core),
+    Running = [C || #{core := C, state := running} <- hydros:status(), C =:= Core] =/= [],
+    case Running andalso not net_kernel:connect_node(Node) andalso
+         erlang:monotonic_time(millisecond) < Deadline of
+        true -> timer:sleep(?RETRY_MS), connect(Core, Deadline);
+        false -> ok
     end.
 
 %% The counters of every msgchan port of this node, idle or carrying a

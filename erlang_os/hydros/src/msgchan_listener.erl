@@ -9,15 +9,17 @@
 %% holds is linked to it; one it handed on is only monitored, so that the
 %% listener's end would not take live connections with it. Either way it
 %% sees each port close and opens a new one for that core: at once after a
-%% connection, after ?REOPEN_MS when the port closed idle (the peer is dead:
-%% its ring says end of file at once) or could not be opened.
+%% connection or when the peer's node started again (the ring was reset:
+%% peer_restarted), after ?REOPEN_MS when the port closed idle (the peer is
+%% dead: its ring says end of file at once, until it is restarted) or could
+%% not be opened.
 %% Started by net_sup, before net_kernel (msgchan_dist:childspecs/0).
 -module(msgchan_listener).
 -behaviour(gen_server).
 -export([start_link/0, set_acceptor/1, lend/2, knock/1, cores/0]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
--define(REOPEN_MS, 1000).
+-define(REOPEN_MS, 250). % a dead peer is looked at 4 times a second: a restarted one is found soon
 
 -record(st, {me :: integer(),
              acceptor :: pid() | undefined,
@@ -95,8 +97,10 @@ handle_info({msgchan, Port, bye}, St) ->
     {noreply, rearm(Port, St)};
 handle_info({Port, {data, _Stale}}, St) ->
     {noreply, rearm(Port, St)};
-handle_info({'EXIT', Port, _Reason}, #st{cores = Cores, idle = Idle} = St) when is_port(Port) ->
+handle_info({'EXIT', Port, Reason}, #st{cores = Cores, idle = Idle} = St) when is_port(Port) ->
     case maps:take(Port, Cores) of
+        {Core, Cores1} when Reason =:= peer_restarted -> % a new session on that ring: read it now
+            {noreply, open(Core, St#st{cores = Cores1, idle = maps:remove(Core, Idle)})};
         {Core, Cores1} -> % closed while idle: the peer is gone, try again later
             erlang:send_after(?REOPEN_MS, self(), {reopen, Core}),
             {noreply, St#st{cores = Cores1, idle = maps:remove(Core, Idle)}};

@@ -1,0 +1,88 @@
+"""A dead node is started again on its own core (hydros:restart/1): its
+partition is free whole again, its rings get a new epoch, it boots from the
+archive and the mesh re-forms: the console node sees nodeup, every node
+sees it, and it answers rpc:call. The first step of restarting nodes and
+cores; whole cores (INIT-SIPI) come next."""
+import re
+import time
+import unittest
+
+from shell import Shell
+from test_dist import squeeze, wait_for_mesh
+from test_faults import NO_RESET
+
+NODES = ["c%d@hydros" % k for k in range(3)]
+NODEUP_S = 20  # a bound for the test; the time is printed
+
+
+def free_kib(sh, core):
+    return int(sh.eval("[F || #{core := %d, free_kib := F} <- hydros:status()]." % core).strip("[]"))
+
+
+def kill_and_restart(test, sh, fault):
+    """fault on core 1, then hydros:restart(1): milliseconds from the
+    restart to nodeup at c0."""
+    test.assertEqual(sh.eval("hydros:inject(1, %s)." % fault).split("\n")[-1], "ok")
+    deadline = time.monotonic() + 30
+    while sh.eval("lists:sort(nodes()).") != "[c2@hydros]":
+        test.assertLess(time.monotonic(), deadline, "c1 still in nodes() after %s" % fault)
+        time.sleep(0.5)
+    sh.boot.expect(r"^node 1: crashed|^node 1: exited", 30)
+    reply = sh.eval("ok = net_kernel:monitor_nodes(true), T0 = erlang:monotonic_time(millisecond), "
+                    "ok = hydros:restart(1), receive {nodeup, c1@hydros} -> "
+                    "{up, erlang:monotonic_time(millisecond) - T0} after %d -> timeout end." % (NODEUP_S * 1000),
+                    NODEUP_S + 30)
+    sh.eval("ok = net_kernel:monitor_nodes(false), f(T0).")
+    m = re.fullmatch(r"\{up,(\d+)\}", squeeze(reply))
+    test.assertIsNotNone(m, "no nodeup of c1 within %d s: %s" % (NODEUP_S, reply))
+    wait_for_mesh(test, sh, NODES)
+    test.assertEqual(sh.eval("rpc:call(c1@hydros, hydros, core, [])."), "1")
+    return int(m.group(1))
+
+
+class Restart(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.sh = Shell("qemu-restart", smp=3, extra=NO_RESET).start()
+        wait_for_mesh(unittest.TestCase(), cls.sh, NODES)
+        cls.free_at_boot = free_kib(cls.sh, 1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sh.stop()
+
+    def restart_after(self, fault):
+        ms = kill_and_restart(self, self.sh, fault)
+        free = free_kib(self.sh, 1)
+        print("  %s on c1, then hydros:restart(1): nodeup at c0 after %d ms; partition free %d KiB "
+              "(at boot %d KiB)" % (fault, ms, free, self.free_at_boot), flush=True)
+        # The node has booted again: about as much of its partition is in use as after the first boot.
+        self.assertLess(abs(free - self.free_at_boot), 4096, "free KiB %d after the restart, %d at boot" % (
+            free, self.free_at_boot))
+
+    def test_1_after_halt(self):
+        self.restart_after("halt")
+
+    def test_2_after_node_crash(self):
+        self.restart_after("node_crash")
+
+    def test_3_after_wild_write(self):
+        """Its page tables were corrupt: the pages it could not give back are freed by the reset."""
+        mark = self.sh.boot.mark()
+        self.restart_after("wild_write")
+        self.sh.boot.expect(r"^node 1: \d+ pages of its partition were still in use at its end; all free again$",
+                            10, after=mark)
+
+    def test_4_after_mce(self):
+        self.restart_after("mce")
+
+    def test_5_refusals(self):
+        self.assertEqual(self.sh.eval("hydros:restart(2)."), "{error,{not_dead,2}}")
+        self.assertEqual(self.sh.eval("hydros:restart(9)."), "{error,{no_core,9}}")
+        self.assertEqual(self.sh.eval("hydros:inject(2, kernel_panic)."), "ok")
+        self.sh.boot.expect(r"^\*\*\* core 2 stopped \(panic: injected kernel panic\)", 30)
+        self.assertEqual(self.sh.eval("hydros:restart(2)."), "{error,{core_dead,2}}")
+
+
+if __name__ == "__main__":
+    unittest.main()
