@@ -76,7 +76,17 @@ static int64_t text_read(struct file *f, void *buf, uint64_t len, int (*render)(
     return n;
 }
 
+/* The kernel's own memory: what restarts must not make grow. */
+static int render_kernel(char *out, int max)
+{
+    struct heap_stats h;
+    heap_stats(&h);
+    return snprintf(out, max, "pool_free_kib %lu\nheap_in_use %lu\nheap_allocs %lu\nheap_frees %lu\n",
+                    page_free_count() * 4, (uint64_t)h.bytes_in_use, (uint64_t)h.allocs, (uint64_t)h.frees);
+}
+
 static int64_t self_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_self); }
+static int64_t kernel_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_kernel); }
 static int64_t nodes_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_nodes); }
 static int64_t channels_read(struct file *f, void *buf, uint64_t len)
 {
@@ -156,6 +166,7 @@ static int64_t restart_write(struct file *f, const void *buf, uint64_t len)
 }
 
 static const struct file_ops self_ops = {.read = self_read};
+static const struct file_ops kernel_ops = {.read = kernel_read};
 static const struct file_ops nodes_ops = {.read = nodes_read};
 static const struct file_ops channels_ops = {.read = channels_read};
 static const struct file_ops ready_ops = {.write = ready_write};
@@ -165,7 +176,7 @@ static const struct file_ops restart_ops = {.write = restart_write};
 
 /* The /dev/hydros files, then /dev/chan/K for every core K: filled
  * by the boot core (nodes_expect) before any node starts. */
-#define HYDROS_FILES 7
+#define HYDROS_FILES 8
 static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
@@ -174,6 +185,7 @@ static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/inject", S_IFCHR | 0200, &inject_ops, NULL},
     {"/dev/hydros/channels", S_IFCHR | 0444, &channels_ops, NULL},
     {"/dev/hydros/restart", S_IFCHR | 0200, &restart_ops, NULL},
+    {"/dev/hydros/kernel", S_IFCHR | 0444, &kernel_ops, NULL},
 };
 static char chan_paths[MAX_CORES][16];
 

@@ -86,3 +86,26 @@ class Restart(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RestartCycles(unittest.TestCase):
+    CYCLES = 100
+
+    def test_hundred_kill_restart_cycles(self):
+        """Every cycle comes back; at each death every page of the partition is
+        free again; the kernel's page pool and heap do not grow."""
+        with Shell("qemu-restart-cycles", smp=2, extra=NO_RESET) as sh:
+            wait_for_mesh(self, sh, NODES[:2])
+            reply = squeeze(sh.eval("restart_bench:cycles(1, %d)." % self.CYCLES, 60 + 5 * self.CYCLES))
+            print("  %d kill/restart cycles of c1: %s" % (self.CYCLES, reply), flush=True)
+            m = re.search(r"nodeup_ms=>\{(\d+),(\d+),(\d+)\}", reply)
+            self.assertIsNotNone(m, reply)
+            part = int(re.search(r"partition_kib=>(\d+)", reply).group(1))
+            free = re.search(r"free_kib_dead=>\{(\d+),(\d+)\}", reply)
+            self.assertEqual((int(free.group(1)), int(free.group(2))), (part, part), reply)
+            first, last = (dict((k, int(v)) for k, v in re.findall(r"(\w+)=>(\d+)", re.search(
+                r"%s=>#\{([^}]*)\}" % which, reply).group(1))) for which in ("kernel_first", "kernel_last"))
+            self.assertEqual(first["pool_free_kib"], last["pool_free_kib"], reply)
+            self.assertLess(last["heap_in_use"] - first["heap_in_use"], 4096, reply)
+            self.assertLess(abs((last["heap_allocs"] - last["heap_frees"]) -
+                                (first["heap_allocs"] - first["heap_frees"])), 16, reply)

@@ -4,7 +4,7 @@
 %% isolation tests). Every node runs boot/0 at start (-eval in its args).
 -module(hydros).
 -export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
-         inject/2, restart/1, channels/0, console_core/0]).
+         inject/2, restart/1, channels/0, console_core/0, kernel_memory/0]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -129,6 +129,13 @@ restart(Core) when is_integer(Core), Core >= 0 ->
         {error, ebusy} -> {error, {not_dead, Core}};
         {error, Reason} -> {error, Reason}
     end.
+
+%% The kernel's memory, shared by every core: pool_free_kib (its page pool),
+%% heap_in_use (bytes), heap_allocs, heap_frees. Restarts must not make it grow.
+kernel_memory() ->
+    {ok, Text} = prim_file:read_file("/dev/hydros/kernel"),
+    maps:from_list([begin [K, V] = binary:split(L, <<" ">>), {binary_to_atom(K), binary_to_integer(V)} end
+                    || L <- binary:split(Text, <<"\n">>, [global, trim_all])]).
 
 parse_node(Line) ->
     [<<"c", C/binary>>, S, H, M, Free, B, E | Why] = binary:split(Line, <<" ">>, [global]),
