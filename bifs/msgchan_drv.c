@@ -82,9 +82,9 @@ static int send_frame(struct chan_port *cp, size_t len)
     }
     if (n < 0 && errno == EAGAIN)
         return 0;
-    if (n < 0 && errno == EPIPE) {
+    if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) { /* the peer died, or restarted */
         cp->peer_gone = 1;
-        fail(cp, "connection_closed");
+        fail(cp, errno == EPIPE ? "connection_closed" : "peer_restarted");
     } else {
         driver_failure_posix(cp->port, n < 0 ? errno : EIO);
     }

@@ -78,10 +78,15 @@ void core_online(struct core *c)
     c->state = CORE_ONLINE;
 }
 
+/* A core whose node could not start: it still prints the logs if it is
+ * the console core, and starts a node when asked (hydros:restart/1). */
 _Noreturn void core_idle(void)
 {
     for (;;) {
-        console_poll(); /* the console core prints the others' logs even with no node of its own */
+        console_poll();
+        node_restart_poll();
+        if (this_core()->node)
+            sched_start();
         sti_hlt();
     }
 }

@@ -99,7 +99,10 @@ void chan_poll(void)
                 msgchan_close_peer((void *)CHAN_VIEW_BASE, size, this_core()->id, k);
                 c->closed[k] = true;
             } else if (c->closed[k] && core_alive(&cores[k]) && cores[k].node_state != NODE_DEAD) {
-                c->closed[k] = false; /* its node restarted: its rings were reset (chan_restart) */
+                /* Its node restarted and reset its rings (chan_restart). A new epoch of
+                 * ours too, so that our first send is not the one that learns of it. */
+                c->closed[k] = false;
+                msgchan_tx_reset(&c->tx[k]);
             }
         }
     }
@@ -147,9 +150,11 @@ void chan_restart(void)
     uint8_t wake[MAX_CORES] = {0};
     mm_channel_region(&size);
     msgchan_restart((void *)CHAN_VIEW_BASE, size, this_core()->id, wake);
-    for (int k = 0; k < ncores; k++)
+    for (int k = 0; k < ncores; k++) {
+        me()->closed[k] = false; /* all reopened: chan_tell_all's kick closes those of dead peers again */
         if (wake[k] && core_alive(&cores[k]))
             ring(k);
+    }
 }
 
 void chan_tell_all(void)

@@ -129,6 +129,7 @@ static void arm_timed_faults(void)
 /* The node's CR3 is loaded (node_start's load step) when this runs. */
 int inject_node_started(struct node *n)
 {
+    fault_due[this_core()->id] = false; /* one the last node did not live to meet */
     arm_timed_faults();
     if (!cmdline_get("debug_poke"))
         return 0;

@@ -228,7 +228,7 @@ void ap_main(uint64_t core_id);
 /* ---- boot.c */
 _Noreturn void acpi_power_off(void); /* S5 through the FADT; halts when that is missing */
 void core_online(struct core *c); /* announce the core, mark it online */
-_Noreturn void core_idle(void);   /* hlt forever, taking interrupts */
+_Noreturn void core_idle(void);   /* no node: hlt, taking interrupts, until one is asked for */
 _Noreturn void core_run_node(void); /* wait for the partitions, then run this core's node */
 const void *boot_archive(uint64_t *len); /* the boot archive, in memory: what nodes start from */
 #endif

@@ -370,6 +370,8 @@ void node_restart_poll(void)
     if (!c->restart_asked || c->node) /* a dying node's threads are still leaving */
         return;
     c->restart_asked = false;
+    if (c->node_state != NODE_DEAD) /* asked while an earlier request was starting it */
+        return;
     uint64_t lost = mm_partition_reset((int)c->id);
     if (lost)
         kprintf("node %u: %lu pages of its partition were still in use at its end; all free again\n", c->id,

@@ -95,6 +95,21 @@ class Shell:
         """The reply to `expr`, e.g. eval("1+2.") == "3"."""
         return self.timed_eval(expr, timeout)[0]
 
+    def settle(self, quiet=0.5, timeout=15):
+        """Waits until the console has been quiet for `quiet` seconds (a
+        fault's reports, the node's own warnings about a lost peer, and the
+        prompt the shell prints again after them), then takes the last
+        prompt's number as the current one."""
+        deadline = time.monotonic() + timeout
+        seen = self.boot.mark()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = self.boot.mark()
+            if now == seen:
+                break
+            seen = now
+        self.prompt = int(re.findall(PROMPT, self.boot.text())[-1])
+
     def forget(self):
         """Forgets every shell variable binding (`f().`), so that a test does
         not depend on what an earlier one bound."""

@@ -19,15 +19,18 @@ def free_kib(sh, core):
     return int(sh.eval("[F || #{core := %d, free_kib := F} <- hydros:status()]." % core).strip("[]"))
 
 
-def kill_and_restart(test, sh, fault):
+def kill_and_restart(test, sh, fault, mesh=NODES):
     """fault on core 1, then hydros:restart(1): milliseconds from the
-    restart to nodeup at c0."""
+    restart to nodeup at c0; then mesh must be whole again."""
+    mark = sh.boot.mark()
     test.assertEqual(sh.eval("hydros:inject(1, %s)." % fault).split("\n")[-1], "ok")
+    sh.boot.expect(r"^node 1: crashed|^node 1: exited", 30, after=mark)
+    sh.settle()  # global's warning about c1 comes on c0's own console
     deadline = time.monotonic() + 30
-    while sh.eval("lists:sort(nodes()).") != "[c2@hydros]":
+    others = "[%s]" % ",".join(n for n in mesh if n not in ("c0@hydros", "c1@hydros"))
+    while sh.eval("lists:sort(nodes()).") != others:
         test.assertLess(time.monotonic(), deadline, "c1 still in nodes() after %s" % fault)
         time.sleep(0.5)
-    sh.boot.expect(r"^node 1: crashed|^node 1: exited", 30)
     reply = sh.eval("ok = net_kernel:monitor_nodes(true), T0 = erlang:monotonic_time(millisecond), "
                     "ok = hydros:restart(1), receive {nodeup, c1@hydros} -> "
                     "{up, erlang:monotonic_time(millisecond) - T0} after %d -> timeout end." % (NODEUP_S * 1000),
@@ -35,7 +38,7 @@ def kill_and_restart(test, sh, fault):
     sh.eval("ok = net_kernel:monitor_nodes(false), f(T0).")
     m = re.fullmatch(r"\{up,(\d+)\}", squeeze(reply))
     test.assertIsNotNone(m, "no nodeup of c1 within %d s: %s" % (NODEUP_S, reply))
-    wait_for_mesh(test, sh, NODES)
+    wait_for_mesh(test, sh, mesh)
     test.assertEqual(sh.eval("rpc:call(c1@hydros, hydros, core, [])."), "1")
     return int(m.group(1))
 
@@ -76,7 +79,18 @@ class Restart(unittest.TestCase):
     def test_4_after_mce(self):
         self.restart_after("mce")
 
-    def test_5_refusals(self):
+    def test_5_while_another_is_dead(self):
+        """c2 is dead while c1 dies and restarts: c1 comes back (its rings to
+        the dead c2 stay closed), then c2 comes back too and the mesh is whole."""
+        self.assertEqual(self.sh.eval("hydros:inject(2, halt)."), "ok")
+        self.sh.boot.expect(r"^node 2: exited with status 0$", 30)
+        ms = kill_and_restart(self, self.sh, "halt", mesh=NODES[:2])
+        print("  c1 restarted while c2 was dead: nodeup at c0 after %d ms" % ms, flush=True)
+        self.assertEqual(self.sh.eval("[C || #{core := C, state := running} <- hydros:status()]."), "[0,1]")
+        self.assertEqual(self.sh.eval("hydros:restart(2)."), "ok")
+        wait_for_mesh(self, self.sh, NODES)
+
+    def test_6_refusals(self):
         self.assertEqual(self.sh.eval("hydros:restart(2)."), "{error,{not_dead,2}}")
         self.assertEqual(self.sh.eval("hydros:restart(9)."), "{error,{no_core,9}}")
         self.assertEqual(self.sh.eval("hydros:inject(2, kernel_panic)."), "ok")
