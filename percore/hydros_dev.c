@@ -127,25 +127,34 @@ static int64_t poke_write(struct file *f, const void *buf, uint64_t len)
     return (int64_t)len;
 }
 
+/* A command that starts with a core number: the text NUL-terminated in
+ * text[size], *rest just past the number, and the core (MAX_CORES when
+ * it is larger: the callee says ENXIO), or -EINVAL. */
+static int command_core(const void *buf, uint64_t len, char *text, size_t size, char **rest)
+{
+    if (len == 0 || len >= size)
+        return -EINVAL;
+    memcpy(text, buf, len);
+    text[len] = 0;
+    unsigned long core = strtoul(text, rest, 10);
+    if (*rest == text)
+        return -EINVAL;
+    return core >= MAX_CORES ? MAX_CORES : (int)core;
+}
+
 /* "CORE FAULT", e.g. "2 core_hang" (inject.c has the list). */
 static int64_t inject_write(struct file *f, const void *buf, uint64_t len)
 {
     (void)f;
     char text[32], *end;
-    if (len == 0 || len >= sizeof(text))
+    int core = command_core(buf, len, text, sizeof(text), &end);
+    if (core < 0 || *end != ' ')
         return -EINVAL;
-    memcpy(text, buf, len);
-    text[len] = 0;
-    unsigned long core = strtoul(text, &end, 10);
-    if (end == text || *end != ' ')
-        return -EINVAL;
-    if (core >= MAX_CORES)
-        return -ENXIO;
     size_t name_len = strlen(end + 1);
     if (name_len && end[name_len] == '\n')
         name_len--;
     int fault = fault_by_name(end + 1, name_len);
-    int err = fault < 0 ? fault : inject_ask((int)core, fault);
+    int err = fault < 0 ? fault : inject_ask(core, fault);
     return err ? err : (int64_t)len;
 }
 
@@ -154,14 +163,10 @@ static int64_t restart_write(struct file *f, const void *buf, uint64_t len)
 {
     (void)f;
     char text[16], *end;
-    if (len == 0 || len >= sizeof(text))
+    int core = command_core(buf, len, text, sizeof(text), &end);
+    if (core < 0 || (*end && *end != '\n'))
         return -EINVAL;
-    memcpy(text, buf, len);
-    text[len] = 0;
-    unsigned long core = strtoul(text, &end, 10);
-    if (end == text || (*end && *end != '\n'))
-        return -EINVAL;
-    int err = node_restart_ask(core >= MAX_CORES ? -1 : (int)core);
+    int err = node_restart_ask(core);
     return err ? err : (int64_t)len;
 }
 

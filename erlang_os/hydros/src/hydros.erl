@@ -95,14 +95,8 @@ poke(Addr) when is_integer(Addr) ->
 %% Errors: {bad_fault, F}, {no_core, C}, {core_dead, C}, ebusy (one is
 %% pending there), enotsup (mce where the CPU cannot fake one).
 inject(Core, Fault) when is_integer(Core), Core >= 0, is_atom(Fault) ->
-    Text = [integer_to_list(Core), $\s, atom_to_list(Fault)],
-    case prim_file:write_file("/dev/hydros/inject", Text) of
-        ok -> ok;
-        {error, einval} -> {error, {bad_fault, Fault}};
-        {error, enxio} -> {error, {no_core, Core}};
-        {error, esrch} -> {error, {core_dead, Core}};
-        {error, Reason} -> {error, Reason}
-    end.
+    command("/dev/hydros/inject", [integer_to_list(Core), $\s, atom_to_list(Fault)],
+            #{einval => {bad_fault, Fault}, enxio => {no_core, Core}, esrch => {core_dead, Core}}).
 
 %% This node's channels as its kernel counts them, one map a peer core:
 %% core, open (false once the peer died), rx and tx (messages), and
@@ -122,12 +116,15 @@ channels() ->
 %% up and joins the mesh a second or two later. Errors: {no_core, C},
 %% {core_dead, C} (restarting a whole core is not there yet), {not_dead, C}.
 restart(Core) when is_integer(Core), Core >= 0 ->
-    case prim_file:write_file("/dev/hydros/restart", integer_to_list(Core)) of
+    command("/dev/hydros/restart", integer_to_list(Core),
+            #{enxio => {no_core, Core}, esrch => {core_dead, Core}, ebusy => {not_dead, Core}}).
+
+%% A command written to a /dev/hydros file: ok, or {error, E} with the
+%% file's errno named by Errors where it has a name there.
+command(File, Text, Errors) ->
+    case prim_file:write_file(File, Text) of
         ok -> ok;
-        {error, enxio} -> {error, {no_core, Core}};
-        {error, esrch} -> {error, {core_dead, Core}};
-        {error, ebusy} -> {error, {not_dead, Core}};
-        {error, Reason} -> {error, Reason}
+        {error, Errno} -> {error, maps:get(Errno, Errors, Errno)}
     end.
 
 %% The kernel's memory, shared by every core: pool_free_kib (its page pool),
