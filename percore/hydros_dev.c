@@ -76,6 +76,19 @@ static int64_t text_read(struct file *f, void *buf, uint64_t len, int (*render)(
     return n;
 }
 
+/* Retired blocks, a line each: "cN BASE END". */
+static int render_retired(char *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < ncores && n < max; i++) {
+        uint64_t blocks[16];
+        int nb = mm_retired(i, blocks, (int)ARRAY_SIZE(blocks));
+        for (int b = 0; b < nb && n < max; b++)
+            n += snprintf(out + n, max - n, "c%d 0x%lx 0x%lx\n", i, blocks[b], blocks[b] + RETIRE_BLOCK);
+    }
+    return n < max ? n : max;
+}
+
 /* The kernel's own memory: what restarts must not make grow. */
 static int render_kernel(char *out, int max)
 {
@@ -87,6 +100,10 @@ static int render_kernel(char *out, int max)
 
 static int64_t self_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_self); }
 static int64_t kernel_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_kernel); }
+static int64_t retired_read(struct file *f, void *buf, uint64_t len)
+{
+    return text_read(f, buf, len, render_retired);
+}
 static int64_t nodes_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_nodes); }
 static int64_t channels_read(struct file *f, void *buf, uint64_t len)
 {
@@ -172,6 +189,7 @@ static int64_t restart_write(struct file *f, const void *buf, uint64_t len)
 
 static const struct file_ops self_ops = {.read = self_read};
 static const struct file_ops kernel_ops = {.read = kernel_read};
+static const struct file_ops retired_ops = {.read = retired_read};
 static const struct file_ops nodes_ops = {.read = nodes_read};
 static const struct file_ops channels_ops = {.read = channels_read};
 static const struct file_ops ready_ops = {.write = ready_write};
@@ -181,7 +199,7 @@ static const struct file_ops restart_ops = {.write = restart_write};
 
 /* The /dev/hydros files, then /dev/chan/K for every core K: filled
  * by the boot core (nodes_expect) before any node starts. */
-#define HYDROS_FILES 8
+#define HYDROS_FILES 9
 static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
@@ -191,6 +209,7 @@ static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/channels", S_IFCHR | 0444, &channels_ops, NULL},
     {"/dev/hydros/restart", S_IFCHR | 0200, &restart_ops, NULL},
     {"/dev/hydros/kernel", S_IFCHR | 0444, &kernel_ops, NULL},
+    {"/dev/hydros/retired", S_IFCHR | 0444, &retired_ops, NULL},
 };
 static char chan_paths[MAX_CORES][16];
 

@@ -8,6 +8,7 @@
  *   poke   "ADDR": the writing thread stores to ADDR from user mode (only with
  *          debug_poke on the kernel command line: the isolation tests' hook)
  *   channels  this core's channels, a line a peer (chan_render_stats)
+ *   retired a line a retired block of memory (after an uncorrected error): "cN BASE END"
  *   kernel "pool_free_kib N\nheap_in_use N\nheap_allocs N\nheap_frees N\n": the kernel's memory
  *   restart "CORE": start that core's dead node again; ENXIO, ESRCH (a dead
  *          core), EBUSY (its node is not dead) as node_restart_ask

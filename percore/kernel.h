@@ -185,9 +185,17 @@ uint64_t mm_phys_top(void);           /* end of the highest RAM range */
 struct pmm;
 int mm_partition(int ncores); /* boot core: one partition a core; returns how many got one */
 struct pmm *mm_partition_of(int core, uint64_t *base, uint64_t *end); /* NULL: no partition */
-/* Every page of core's partition free again (its node is gone); returns
- * how many were still in use: a leak, or a node with corrupt page tables. */
+/* Every page of core's partition free again (its node is gone), but its
+ * retired blocks; returns how many were still in use: a leak, or a node
+ * with corrupt page tables. */
 uint64_t mm_partition_reset(int core);
+/* Memory retirement after an uncorrected error: the RETIRE_BLOCK around pa,
+ * in whichever partition holds it, is never handed out again from the next
+ * mm_partition_reset on (safe from the #MC handler: no lock). False when pa
+ * is in no partition or that partition has no room left to record it. */
+#define RETIRE_BLOCK (2ul << 20)
+bool mm_retire(uint64_t pa);
+int mm_retired(int core, uint64_t *blocks, int max); /* core's retired blocks: how many, at most max */
 uint64_t mm_channel_region(uint64_t *size); /* physical base of the N x N ring region */
 
 /* ---- paging.c: the kernel's own page tables. */

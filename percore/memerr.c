@@ -5,7 +5,9 @@
  *   - anywhere else (kernel memory, the rings, no address given), or the
  *     interrupted kernel code met the error itself (EIPV) or cannot go on
  *     (no RIPV): the core that took it stops.
- * A node whose core took it in user mode goes back to it only to be ended
+ * The 2 MiB around an error in a partition are retired (mm_retire): the
+ * node restarts in what is left. A node whose core took it in user mode
+ * goes back to it only to be ended
  * at its next kernel entry (kernel_chores). Errors the CPU corrected are
  * only reported. The IPIs that tell the others may, in a rare race, cut
  * into one this core was sending: a lost doorbell or probe is made good
@@ -44,6 +46,8 @@ void mce_trap(struct trap_frame *f, bool from_user)
         char why[96];
         snprintf(why, sizeof(why), "memory error at 0x%lx (uncorrected, bank %d)", r.addr, r.bank);
         node_declare_dead(&cores[owner], why);
+        if (!mm_retire(r.addr))
+            kprintf("*** core %u: memory error at 0x%lx: no room to retire its block\n", c->id, r.addr);
         mce_done();
         return;
     }

@@ -140,6 +140,14 @@ uint64_t mm_phys_top(void)
 static struct part parts[MAX_CORES];
 static struct pmm part_pmm[MAX_CORES];
 static int nparts;
+
+/* Blocks of a partition retired after an uncorrected memory error: never
+ * handed out again (mm_partition_reset keeps them reserved). Written by
+ * the #MC handler, so only a counter taken atomically, never a lock. */
+#define RETIRED_MAX 16
+static uint64_t retired[MAX_CORES][RETIRED_MAX];
+static volatile int nretired[MAX_CORES];
+static int reserved[MAX_CORES]; /* how many of them the last reset reserved */
 static uint64_t chan_region, chan_region_size;
 
 /* The usable ranges above the kernel's pool, which stays at the bottom. */
@@ -237,10 +245,43 @@ int mm_partition(int ncores)
 uint64_t mm_partition_reset(int core)
 {
     struct pmm *p = &part_pmm[core];
-    uint64_t lost = p->npages - pmm_free_pages(p);
+    int n = nretired[core] < RETIRED_MAX ? nretired[core] : RETIRED_MAX;
+    uint64_t lost = p->npages - pmm_free_pages(p) - (uint64_t)reserved[core] * (RETIRE_BLOCK / PAGE_SIZE);
     pmm_init(p, parts[core].base, parts[core].end, p->bitmap);
     pmm_add_free(p, parts[core].base, parts[core].end);
+    for (int i = 0; i < n; i++)
+        pmm_reserve(p, retired[core][i], retired[core][i] + RETIRE_BLOCK);
+    reserved[core] = n;
     return lost;
+}
+
+bool mm_retire(uint64_t pa)
+{
+    uint64_t block = ALIGN_DOWN(pa, RETIRE_BLOCK);
+    for (int core = 0; core < nparts; core++) {
+        if (pa < parts[core].base || pa >= parts[core].end)
+            continue;
+        int n = nretired[core] < RETIRED_MAX ? nretired[core] : RETIRED_MAX;
+        for (int i = 0; i < n; i++)
+            if (retired[core][i] == block)
+                return true;
+        int slot = __atomic_fetch_add(&nretired[core], 1, __ATOMIC_SEQ_CST);
+        if (slot >= RETIRED_MAX)
+            return false;
+        retired[core][slot] = block;
+        return true;
+    }
+    return false;
+}
+
+int mm_retired(int core, uint64_t *blocks, int max)
+{
+    int n = core < nparts ? nretired[core] : 0;
+    if (n > RETIRED_MAX)
+        n = RETIRED_MAX;
+    for (int i = 0; i < n && i < max; i++)
+        blocks[i] = retired[core][i];
+    return n < max ? n : max;
 }
 
 struct pmm *mm_partition_of(int core, uint64_t *base, uint64_t *end)

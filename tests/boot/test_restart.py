@@ -77,7 +77,34 @@ class Restart(unittest.TestCase):
                             10, after=mark)
 
     def test_4_after_mce(self):
+        """The 2 MiB around the error are retired: listed, and never handed out
+        again (the node restarts in the rest of its partition)."""
+        mark = self.sh.boot.mark()
         self.restart_after("mce")
+        addr = int(self.sh.boot.expect(r"^\*\*\* core 1: machine check: uncorrected error, bank 0, status "
+                                       r"0x[0-9a-f]+, address 0x([0-9a-f]+)", 10, after=mark).group(1), 16)
+        m = re.fullmatch(r"\[\{1,(\d+),(\d+)\}\]", squeeze(self.sh.eval("hydros:retired().")))
+        self.assertIsNotNone(m)
+        base, end = int(m.group(1)), int(m.group(2))
+        self.assertEqual((end - base, base % (2 << 20)), (2 << 20, 0))
+        self.assertTrue(base <= addr < end, "0x%x not in the retired block 0x%x-0x%x" % (addr, base, end))
+        self.assertRegex(self.sh.eval("hydros:nodes()."), r"c1 +retired +16#%x-16#%x" % (base, end))
+        # At its next death the whole partition but the retired block is free.
+        mark = self.sh.boot.mark()
+        self.assertEqual(self.sh.eval("hydros:inject(1, halt).").split("\n")[-1], "ok")
+        self.sh.boot.expect(r"^node 1: exited with status 0$", 30, after=mark)
+        self.sh.settle()
+        part = self.sh.eval("{B, E} = hydros:partition(1), (E - B) div 1024.")
+        deadline = time.monotonic() + 10
+        while free_kib(self.sh, 1) != int(part) - 2048:
+            self.assertLess(time.monotonic(), deadline, "free KiB %d, partition %s KiB" % (free_kib(self.sh, 1), part))
+            time.sleep(0.3)
+        self.sh.eval("f().")
+        kill_free = free_kib(self.sh, 1)
+        self.assertEqual(self.sh.eval("hydros:restart(1)."), "ok")
+        wait_for_mesh(self, self.sh, NODES)
+        print("  after the mce: block 0x%x-0x%x retired; c1 dead: %d KiB free of %s" % (base, end, kill_free, part),
+              flush=True)
 
     def test_5_while_another_is_dead(self):
         """c2 is dead while c1 dies and restarts: c1 comes back (its rings to

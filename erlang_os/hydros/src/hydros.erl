@@ -4,7 +4,7 @@
 %% isolation tests). Every node runs boot/0 at start (-eval in its args).
 -module(hydros).
 -export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
-         inject/2, restart/1, channels/0, console_core/0, kernel_memory/0]).
+         inject/2, restart/1, channels/0, console_core/0, kernel_memory/0, retired/0]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -67,7 +67,18 @@ nodes() ->
      || #{core := C, state := S, heartbeat := H, memory_kib := M, free_kib := Free, partition := {B, E},
           fault := F}
             <- status()],
+    [io:format("c~-4b retired   16#~.16b-16#~.16b (a memory error there)~n", [C, B, E])
+     || {C, B, E} <- retired()],
     ok.
+
+%% Blocks of memory retired after an uncorrected error, never handed out
+%% again: [{Core, Base, End}] (Core: the partition that held it).
+retired() ->
+    {ok, Text} = prim_file:read_file("/dev/hydros/retired"),
+    [begin
+         [<<"c", C/binary>>, B, E] = binary:split(L, <<" ">>, [global]),
+         {binary_to_integer(C), hex(B), hex(E)}
+     end || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
 
 ready() ->
     file:write_file("/dev/hydros/ready", <<"up">>).
