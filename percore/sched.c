@@ -160,10 +160,8 @@ static void idle(void)
     struct core *c = this_core();
     uint64_t seen = c->irqs, until = uptime_us() + IDLE_SPIN_US;
     sti();
-    while (c->irqs == seen && !chan_pending() && uptime_us() < until) {
-        c->progress++;
+    while (c->irqs == seen && !chan_pending() && uptime_us() < until)
         cpu_relax();
-    }
     cli();
     if (c->irqs != seen || !chan_before_halt()) {
         sti();
