@@ -103,9 +103,27 @@ const void *boot_archive(uint64_t *len)
     return archive;
 }
 
+/* A restarted core starts clean (smp_restart_core): what its last life left
+ * is given back and never runs again; its node starts as a restarted one
+ * does (node_restart_poll). */
+void core_reclaim(struct core *c)
+{
+    c->death[0] = 0;
+    c->at_console = false;
+    c->inject = 0;
+    watchdog_init_core();
+    node_reclaim(c);
+    c->restart_asked = true;
+}
+
 _Noreturn void core_run_node(void)
 {
-    maybe_crash(this_core());
+    struct core *c = this_core();
+    if (c->lives) { /* restarted: core_idle starts the node */
+        chan_init_core();
+        core_idle();
+    }
+    maybe_crash(c);
     while (!nodes_go)
         sti_hlt();
     chan_init_core();

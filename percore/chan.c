@@ -55,7 +55,10 @@ void chan_init_core(void)
     size_t off, len;
     if (msgchan_core_block(ncores, chan_ring_bytes(ncores), self, &off, &len))
         panic("core %u has no block in the channel region", self);
-    c->cr3 = paging_core_tables(base, size, off, ALIGN_UP(len, PAGE_SIZE));
+    static uint64_t tables[MAX_CORES]; /* built once: a restarted core (smp.c) uses them again */
+    if (!tables[self])
+        tables[self] = paging_core_tables(base, size, off, ALIGN_UP(len, PAGE_SIZE));
+    c->cr3 = tables[self];
     write_cr3(c->cr3);
     for (int k = 0; k < ncores; k++) {
         if ((uint32_t)k == self)

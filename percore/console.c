@@ -27,18 +27,23 @@ static volatile bool staying; /* the machine powers off with its console node: n
 
 /* The console lock names its holder (core id + 1, 0 when free), so that a
  * core that died holding it cannot silence the others: a waiter takes it
- * from a holder that is dead and has held it for STEAL_US (a dying core
- * still prints its last line). A core that faults (or takes an NMI or #MC)
- * inside kprintf finds it held by itself and prints its report anyway:
- * `depth` counts those nested holds. Taken with interrupts off. */
+ * from a holder that is dead and has written nothing for STEAL_US (a dying
+ * core still prints its last line, and at 115200 baud a whole kprintf takes
+ * 90 ms). A core that faults (or takes an NMI or #MC) inside kprintf finds
+ * it held by itself and prints its report anyway: `depth` counts those
+ * nested holds. Taken with interrupts off; a core waiting for it or holding
+ * it says so in at_console, and the watchdog does not take that for a hang. */
 #define STEAL_US 50000
 static volatile uint32_t console_holder;
+static volatile uint64_t written; /* bytes out of COM1: the holder's progress */
 static int depth;
 
 static void console_lock(void)
 {
-    uint32_t me = this_core()->id + 1;
-    uint64_t since = 0;
+    struct core *c = this_core();
+    uint32_t me = c->id + 1;
+    uint64_t since = 0, seen = 0;
+    c->at_console = true;
     for (;;) {
         uint32_t held = 0;
         if (__atomic_compare_exchange_n(&console_holder, &held, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
@@ -47,12 +52,13 @@ static void console_lock(void)
             depth++;
             return;
         }
-        if (cores[held - 1].state != CORE_DEAD)
+        if (cores[held - 1].state != CORE_DEAD || written != seen) {
             since = 0;
-        else if (!since)
+            seen = written;
+        } else if (!since) {
             since = uptime_us();
-        else if (uptime_us() - since > STEAL_US &&
-                 __atomic_compare_exchange_n(&console_holder, &held, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        } else if (uptime_us() - since > STEAL_US &&
+                   __atomic_compare_exchange_n(&console_holder, &held, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
             depth = 0; /* whatever the dead holder had nested */
             return;
         }
@@ -62,10 +68,12 @@ static void console_lock(void)
 
 static void console_unlock(void)
 {
-    if (depth)
+    if (depth) {
         depth--;
-    else
-        __atomic_store_n(&console_holder, 0, __ATOMIC_RELEASE);
+        return;
+    }
+    __atomic_store_n(&console_holder, 0, __ATOMIC_RELEASE);
+    this_core()->at_console = false;
 }
 static bool node_mid_line; /* the node's output left a line open (a prompt); under the console lock */
 
@@ -86,6 +94,7 @@ static void serial_putc(char c)
     for (int i = 0; i < 100000 && !(inb(COM1 + 5) & LSR_THR_EMPTY); i++)
         cpu_relax();
     outb(COM1, (uint8_t)c);
+    written++;
 }
 
 /* In pieces of CHUNK bytes, interrupts back on between them: a node's

@@ -81,11 +81,13 @@ struct core {
     volatile uint64_t nmi_asked;
     struct nmi_answer {
         volatile uint64_t seq, beat, rip;
-        volatile bool irq_on;
+        volatile bool irq_on, at_console;
     } nmi_answer;
+    volatile bool at_console; /* writing to COM1 or waiting to (console.c) */
     volatile uint64_t progress; /* bumped on each return to user mode, idle loop and log line drained */
     volatile int inject;           /* a fault asked of this core at run time (inject.c), 0 none */
     volatile bool restart_asked;   /* start its node again (node.c: node_restart_ask) */
+    int lives;                     /* times it was restarted (smp_restart_core) */
     uint64_t gdt[7];
     struct tss tss;
     uint8_t stack[KSTACK_SIZE] __attribute__((aligned(16)));
@@ -131,6 +133,7 @@ _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* ---- watchdog.c: finding dead and hung cores and nodes. */
 void watchdog_tick(const struct trap_frame *f); /* every timer tick: this core's node, the others' heartbeats */
 void watchdog_nmi(struct trap_frame *f); /* answer a probe; stop for good if declared dead */
+void watchdog_init_core(void); /* a restarted core forgets its last life's soft-lockup count */
 /* This core is dead: records why in its status block, tells every other
  * core (they close its rings at once), then stops with interrupts off. */
 _Noreturn void core_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -232,10 +235,16 @@ uint64_t rtc_epoch_us(void); /* the wall clock at uptime 0: realtime_us() - upti
 struct acpi_info;
 void smp_start(const struct acpi_info *ai);
 void ap_main(uint64_t core_id);
+/* Starts a dead application core again (INIT, SIPI), its node after it:
+ * 0 once its kernel is online; -ENXIO (no such core), -ENOTSUP (core 0),
+ * -EBUSY (not dead), -EAGAIN (another restart is starting a core),
+ * -ETIMEDOUT (it did not come back). */
+int smp_restart_core(int id);
 
 /* ---- boot.c */
 _Noreturn void acpi_power_off(void); /* S5 through the FADT; halts when that is missing */
 void core_online(struct core *c); /* announce the core, mark it online */
+void core_reclaim(struct core *c); /* a restarted core: give back what its last life left */
 _Noreturn void core_idle(void);   /* no node: hlt, taking interrupts, until one is asked for */
 _Noreturn void core_run_node(void); /* wait for the partitions, then run this core's node */
 const void *boot_archive(uint64_t *len); /* the boot archive, in memory: what nodes start from */

@@ -349,13 +349,33 @@ void node_exited(struct node *n)
         acpi_power_off();
 }
 
+void node_reclaim(struct core *c)
+{
+    struct node *n = c->node;
+    sched_reset_core(); /* its run queue and timers: none of them runs again */
+    if (!n)
+        return;
+    c->node = NULL;
+    c->node_pages = 0;
+    for (struct thread *t = n->threads; t; t = t->node_next)
+        if (t->io_file) /* a read or write that never returned */
+            file_put(t->io_file);
+    fd_close_all(n); /* closing may wake its threads onto the new run queue... */
+    while (n->threads)
+        thread_discard(n->threads);
+    sched_reset_core(); /* ...which forgets them */
+    free_node(n);
+}
+
 int node_restart_ask(int core)
 {
     if (core < 0 || core >= ncores || !mm_partition_of(core, NULL, NULL))
         return -ENXIO;
     struct core *c = &cores[core];
+    if (c->state == CORE_DEAD)
+        return smp_restart_core(core);
     if (!core_alive(c))
-        return -ESRCH;
+        return -EBUSY;
     if (c->node_state != NODE_DEAD)
         return -EBUSY;
     c->restart_asked = true;

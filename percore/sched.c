@@ -16,6 +16,7 @@
 
 static uint8_t fpu_template[512] __attribute__((aligned(16)));
 static struct thread *zombie[MAX_CORES]; /* freed by the next thread to run on that core */
+static void reap(void);
 
 void sched_init_core(void)
 {
@@ -48,6 +49,12 @@ static struct thread *rq_pop(struct sched *s)
             s->rq_tail = NULL;
     }
     return t;
+}
+
+void sched_reset_core(void)
+{
+    this_core()->sched = (struct sched){0};
+    reap();
 }
 
 void sched_make_runnable(struct thread *t)

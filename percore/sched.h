@@ -42,6 +42,7 @@ struct thread {
     bool poke;                /* debug_poke: store to poke_addr on the way to user mode */
     uint64_t poke_addr;
     uint64_t sigmask;
+    struct file *io_file;     /* the file a read or write holds while it waits (sys_fs.c) */
     struct thread *node_next; /* all threads of the node */
     uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE area */
 };
@@ -81,6 +82,7 @@ struct node {
 
 /* ---- sched.c */
 void sched_init_core(void);
+void sched_reset_core(void); /* a restarted core: no thread, no timer (node_reclaim) */
 struct thread *thread_new(struct node *n, const struct trap_frame *uframe, uint64_t fs_base);
 _Noreturn void thread_exit(struct thread *t); /* current thread */
 void thread_discard(struct thread *t); /* one that never ran */
@@ -98,10 +100,15 @@ int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint6
 /* ---- node.c */
 int node_start(const void *archive, uint64_t archive_len); /* the program named in the archive */
 /* Starts core's node again once its last one is gone: 0, -ENXIO (no such
- * core or no partition), -ESRCH (the core is dead), -EBUSY (its node is
- * not dead). On that core, node_restart_poll (kernel_chores) frees the
- * whole partition, resets the rings and loads the node from the archive. */
+ * core or no partition), -EBUSY (its node is not dead, or the core is
+ * starting). On that core, node_restart_poll (kernel_chores) frees the
+ * whole partition, resets the rings and loads the node from the archive.
+ * A dead core is restarted whole first (smp_restart_core, and its errors). */
 int node_restart_ask(int core);
+/* The node a dead core left behind, in whatever state its kernel stopped:
+ * files closed, threads and address space freed, run queue and timers
+ * forgotten. On that core, restarted, before its timer runs. */
+void node_reclaim(struct core *c);
 void node_restart_poll(void);
 
 /* ---- node_io.c */

@@ -3,12 +3,17 @@
  * started with INIT-SIPI-SIPI into the real-mode trampoline, one at a time
  * (the trampoline page holds one core's arguments), and gives a sign of
  * life by going online; one that does not within a second is reported and
- * left out. */
+ * left out.
+ * A dead application core is started again the same way, from any live
+ * core (smp_restart_core): INIT resets the CPU whatever it was doing, and
+ * its kernel starts from scratch in ap_main, as at boot. Core 0 cannot be:
+ * INIT sends the boot processor to the BIOS. */
 #include <string.h>
 
 #include "acpi.h"
 #include "arch/x86.h"
 #include "kernel.h"
+#include "uapi.h"
 
 #define TRAMPOLINE_PHYS 0x7000ull
 #define START_TIMEOUT_US 1000000
@@ -19,6 +24,8 @@ struct trampoline_args {
 
 struct core cores[MAX_CORES];
 int ncores = 1;
+static uint64_t tramp_cr3;          /* kept for restarts */
+static volatile bool starting_one;  /* a restart holds the trampoline */
 
 extern const char _binary_trampoline_bin_start[], _binary_trampoline_bin_end[];
 extern char ap_start64[];
@@ -36,15 +43,23 @@ static uint64_t trampoline_cr3(void)
     return pml4;
 }
 
+/* Waits with interrupts on, and counts the wait as progress: a restart
+ * asked by a node waits here inside its system call. */
 static bool wait_started(struct core *c, uint64_t us)
 {
-    uint64_t end = uptime_us() + us;
-    while (c->state == CORE_STARTING && uptime_us() < end)
+    uint64_t end = uptime_us() + us, flags = read_rflags();
+    sti();
+    while (c->state == CORE_STARTING && uptime_us() < end) {
+        this_core()->progress++;
         cpu_relax();
+    }
+    if (!(flags & RFLAGS_IF))
+        cli();
     return c->state != CORE_STARTING;
 }
 
-static void start_core(struct core *c, uint64_t cr3)
+/* 0 once the core is online; the core is marked absent if it never is. */
+static int start_core(struct core *c, uint64_t cr3)
 {
     volatile struct trampoline_args *args = P2V(TRAMPOLINE_PHYS + 8);
     args->cr3 = cr3;
@@ -54,12 +69,13 @@ static void start_core(struct core *c, uint64_t cr3)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     lapic_send_sipi(c->lapic_id, TRAMPOLINE_PHYS >> 12);
     if (wait_started(c, 200)) /* most CPUs are up after the first SIPI... */
-        return;
+        return 0;
     lapic_send_sipi(c->lapic_id, TRAMPOLINE_PHYS >> 12); /* ...the MP spec sends two */
-    if (!wait_started(c, START_TIMEOUT_US)) {
-        kprintf("smp: core %u (lapic id %u) did not start; continuing without it\n", c->id, c->lapic_id);
-        c->state = CORE_ABSENT;
-    }
+    if (wait_started(c, START_TIMEOUT_US))
+        return 0;
+    kprintf("smp: core %u (lapic id %u) did not start; continuing without it\n", c->id, c->lapic_id);
+    c->state = CORE_ABSENT;
+    return -ETIMEDOUT;
 }
 
 void smp_start(const struct acpi_info *ai)
@@ -78,12 +94,35 @@ void smp_start(const struct acpi_info *ai)
 
     size_t len = _binary_trampoline_bin_end - _binary_trampoline_bin_start;
     memcpy(P2V(TRAMPOLINE_PHYS), _binary_trampoline_bin_start, len);
-    uint64_t cr3 = trampoline_cr3();
+    tramp_cr3 = trampoline_cr3();
     for (int i = 1; i < ncores; i++)
         lapic_send_init(cores[i].lapic_id);
     udelay(10000); /* INIT to SIPI: 10 ms */
     for (int i = 1; i < ncores; i++)
-        start_core(&cores[i], cr3);
+        start_core(&cores[i], tramp_cr3);
+}
+
+int smp_restart_core(int id)
+{
+    if (id < 0 || id >= ncores)
+        return -ENXIO;
+    if (id == 0)
+        return -ENOTSUP;
+    struct core *c = &cores[id];
+    if (c->state != CORE_DEAD)
+        return -EBUSY;
+    if (__atomic_exchange_n(&starting_one, true, __ATOMIC_ACQUIRE))
+        return -EAGAIN;
+    int err = -EBUSY, dead = CORE_DEAD;
+    if (__atomic_compare_exchange_n(&c->state, &dead, CORE_STARTING, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        c->lives++;
+        kprintf("smp: restarting core %d (INIT, SIPI)\n", id);
+        lapic_send_init(c->lapic_id);
+        wait_started(c, 10000); /* INIT to SIPI: 10 ms (it cannot start before its SIPI) */
+        err = start_core(c, tramp_cr3);
+    }
+    __atomic_store_n(&starting_one, false, __ATOMIC_RELEASE);
+    return err;
 }
 
 void ap_main(uint64_t core_id)
@@ -93,6 +132,8 @@ void ap_main(uint64_t core_id)
     c->cr3 = kernel_cr3; /* until chan_init_core adds the channel view */
     desc_init_core(c);
     cpu_init_core();
+    if (c->lives)
+        core_reclaim(c); /* before the timer: it resets the scheduler's state */
     lapic_init_core();
     core_online(c);
     core_run_node();

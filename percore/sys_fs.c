@@ -80,6 +80,7 @@ static int64_t do_io(struct file *f, u64 ubuf, u64 len, bool is_read)
     if (len > IO_CHUNK)
         len = IO_CHUNK;
     file_get(f); /* another thread may close the fd while this one waits */
+    current()->io_file = f; /* put by node_reclaim if the core dies meanwhile */
     int64_t r;
     for (;;) {
         /* A message file's read is given only the message's bytes of the
@@ -110,6 +111,7 @@ static int64_t do_io(struct file *f, u64 ubuf, u64 len, bool is_read)
             break;
         }
     }
+    current()->io_file = NULL;
     file_put(f);
     return r;
 }

@@ -10,7 +10,11 @@
  *     where not even an NMI gets in).
  *   - Two answers in a row from code with interrupts off and the heartbeat
  *     still where it was: hung with interrupts off. One such answer is not
- *     enough: the kernel turns interrupts off for short stretches.
+ *     enough: the kernel turns interrupts off for short stretches. Nor
+ *     is a core at the console (writing, or waiting for the lock): at
+ *     115200 baud, which Bochs emulates, one kprintf takes up to 90 ms
+ *     with interrupts off, and a dead holder's lock is taken from it
+ *     (console.c). The no-tick limit still bounds that.
  *   - Answers from code with interrupts on but still no tick for
  *     WATCH_NO_TICK_US: its timer is gone; dead too.
  * A heartbeat that moves again clears everything: a vCPU that the host did
@@ -41,6 +45,7 @@ struct watch_answer { /* what the target's NMI handler last wrote */
     uint64_t seq;  /* the probe it answered: the asked count it saw */
     uint64_t beat; /* its heartbeat then */
     bool irq_on;   /* the code it interrupted had interrupts on */
+    bool at_console; /* it was writing to the console, or waiting for another core that was */
 };
 
 enum watch_verdict {

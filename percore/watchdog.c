@@ -44,6 +44,7 @@ void watchdog_nmi(struct trap_frame *f)
     a->beat = c->ticks;
     a->rip = f->rip;
     a->irq_on = f->rflags & RFLAGS_IF;
+    a->at_console = c->at_console;
     __atomic_store_n(&a->seq, __atomic_load_n(&c->nmi_asked, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 }
 
@@ -82,6 +83,7 @@ static void check_core(struct core *me, struct core *t, uint64_t now)
     a.seq = __atomic_load_n(&na->seq, __ATOMIC_ACQUIRE);
     a.beat = na->beat;
     a.irq_on = na->irq_on;
+    a.at_console = na->at_console;
     enum watch_verdict v = watch_judge(w, now, t->ticks, &a);
     int suspect = CORE_SUSPECT, online = CORE_ONLINE;
     switch (v) {
@@ -117,8 +119,17 @@ void watchdog_tick(const struct trap_frame *f)
         struct core *t = &cores[k];
         if (t != me && core_alive(t) && t->ticks)
             check_core(me, t, now);
+        else if (!core_alive(t)) /* a core restarted later is seen afresh */
+            views[me->id][k] = (struct watch){0};
     }
     console_check(); /* two deaths at once can leave the console on a dead core: looked at again here */
+}
+
+void watchdog_init_core(void)
+{
+    struct core *me = this_core();
+    progress_seen[me->id] = me->progress;
+    busy_ticks[me->id] = 0;
 }
 
 void tell_survivors(void)

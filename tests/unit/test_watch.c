@@ -156,6 +156,25 @@ static void test_no_tick_with_answers(void **state)
     assert_true(now - 10 * MS >= WATCH_NO_TICK_US);
 }
 
+/* At the console with interrupts off (printing a long report at 115200
+ * baud, or waiting for a core that does): not hung, however many answers
+ * say so, until the no-tick limit; the tick after it clears everything. */
+static void test_console_output_is_not_a_hang(void **state)
+{
+    (void)state;
+    struct watch w = {0};
+    struct target t = {.beat = 3};
+    judge(&w, &t, 1);
+    for (uint64_t now = 10 * MS; now < 200 * MS; now += 5 * MS) {
+        enum watch_verdict v = judge(&w, &t, now);
+        assert_true(v == WATCH_FINE || v == WATCH_PROBE || v == WATCH_WAIT);
+        t.answer = (struct watch_answer){.seq = t.asked, .beat = t.beat, .irq_on = false, .at_console = true};
+    }
+    assert_true(t.asked >= 3);
+    t.beat++;
+    assert_int_equal(judge(&w, &t, 200 * MS), WATCH_FINE);
+}
+
 /* An answer to an older probe does not count for the one in flight. */
 static void test_stale_answer_is_not_an_answer(void **state)
 {
@@ -182,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_one_answer_with_interrupts_off_is_forgiven),
         cmocka_unit_test(test_silent_core_is_dead_after_the_answer_time),
         cmocka_unit_test(test_no_tick_with_answers),
+        cmocka_unit_test(test_console_output_is_not_a_hang),
         cmocka_unit_test(test_stale_answer_is_not_an_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

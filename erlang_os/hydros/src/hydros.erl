@@ -124,11 +124,15 @@ channels() ->
 
 %% Starts the dead node of Core again, from the boot archive, in a partition
 %% freed whole: returns once its kernel has been asked; the node says it is
-%% up and joins the mesh a second or two later. Errors: {no_core, C},
-%% {core_dead, C} (restarting a whole core is not there yet), {not_dead, C}.
+%% up and joins the mesh a second or two later. A core whose kernel died is
+%% restarted whole first (INIT, SIPI): then this returns once that kernel
+%% is back. Errors: {no_core, C}, {not_dead, C}, {boot_core, 0} (core 0's
+%% kernel cannot be restarted yet), busy (another core is being started),
+%% {did_not_start, C}.
 restart(Core) when is_integer(Core), Core >= 0 ->
     command("/dev/hydros/restart", integer_to_list(Core),
-            #{enxio => {no_core, Core}, esrch => {core_dead, Core}, ebusy => {not_dead, Core}}).
+            #{enxio => {no_core, Core}, ebusy => {not_dead, Core}, enotsup => {boot_core, Core},
+              eagain => busy, etimedout => {did_not_start, Core}}).
 
 %% A command written to a /dev/hydros file: ok, or {error, E} with the
 %% file's errno named by Errors where it has a name there.
