@@ -1,26 +1,43 @@
-%% Kill/restart cycles of one node, driven from this node, for the boot
-%% tests: each cycle halts the node (hydros:inject/2), waits for nodedown,
-%% restarts it (hydros:restart/1) and waits for nodeup. Between death and
-%% restart it reads the node's partition (every page must be free again)
-%% and, once the node is back, the kernel's memory (it must not grow).
+%% Kill/restart cycles of one node or one whole core, driven from this node,
+%% for the boot tests: each cycle makes the core suffer a fault
+%% (hydros:inject/2), waits for nodedown, restarts it (hydros:restart/1)
+%% and waits for nodeup. After a node's death it reads the node's
+%% partition (every page must be free again); a dead core's partition is
+%% left as it was until the restart, so for those the last cycle ends with
+%% one halt more and that reading. Once the node is back it reads the
+%% kernel's memory (it must not grow).
 -module(restart_bench).
--export([cycles/2]).
+-export([cycles/2, cycles/3]).
 
 -define(WAIT_MS, 30000).
 
-%% #{cycles, nodeup_ms => {Min, Median, Max}, free_kib_dead => {First, Last},
-%%   partition_kib, kernel_first, kernel_last} or {error, {cycle, I, Why}}.
 -spec cycles(non_neg_integer(), pos_integer()) -> map() | {error, term()}.
 cycles(Core, N) ->
+    cycles(Core, [halt], N).
+
+%% Faults: taken in turn, cycle after cycle. #{cycles, nodeup_ms => {Min,
+%% Median, Max}, free_kib_dead => {First, Last} (the partition at each
+%% death: node faults only), free_kib_end (at a halt after the last cycle),
+%% partition_kib, kernel_first, kernel_last} or {error, {cycle, I, Why}}.
+-spec cycles(non_neg_integer(), [atom()], pos_integer()) -> map() | {error, term()}.
+cycles(Core, Faults, N) ->
     Node = msgchan_dist:node_of(Core),
     ok = net_kernel:monitor_nodes(true),
     try
-        Results = [cycle(Core, Node, I) || I <- lists:seq(1, N)],
+        Results = [cycle(Core, Node, lists:nth((I - 1) rem length(Faults) + 1, Faults), I)
+                   || I <- lists:seq(1, N)],
         {Times, Free, Kernel} = lists:unzip3(Results),
         Sorted = lists:sort(Times),
+        Dead = [F || F <- Free, F =/= core],
+        ok = hydros:inject(Core, halt),
+        wait({nodedown, Node}, N + 1),
+        End = free_when_gone(Core, N + 1, 100),
+        ok = hydros:restart(Core),
+        wait({nodeup, Node}, N + 1),
         #{cycles => N,
           nodeup_ms => {hd(Sorted), lists:nth((N + 1) div 2, Sorted), lists:last(Sorted)},
-          free_kib_dead => {hd(Free), lists:last(Free)},
+          free_kib_dead => case Dead of [] -> none; _ -> {hd(Dead), lists:last(Dead)} end,
+          free_kib_end => End,
           partition_kib => partition_kib(Core),
           kernel_first => hd(Kernel), kernel_last => lists:last(Kernel)}
     catch
@@ -29,10 +46,13 @@ cycles(Core, N) ->
         net_kernel:monitor_nodes(false)
     end.
 
-cycle(Core, Node, I) ->
-    ok = hydros:inject(Core, halt),
+cycle(Core, Node, Fault, I) ->
+    ok = hydros:inject(Core, Fault),
     wait({nodedown, Node}, I),
-    Free = free_when_gone(Core, I, 100),
+    Free = case Fault of
+               halt -> free_when_gone(Core, I, 100);
+               _ -> core_dead(Core, I, 100)
+           end,
     T0 = erlang:monotonic_time(millisecond),
     ok = hydros:restart(Core),
     wait({nodeup, Node}, I),
@@ -40,6 +60,16 @@ cycle(Core, Node, I) ->
 
 wait(Msg, I) ->
     receive Msg -> ok after ?WAIT_MS -> throw({cycle, I, {no, Msg}}) end.
+
+%% Nodedown may come before the watchdog's verdict on the core (the node
+%% of a core that panics dies first): wait for the verdict.
+core_dead(Core, I, 0) ->
+    throw({cycle, I, {not_core_dead, Core}});
+core_dead(Core, I, Tries) ->
+    case [S || #{core := C, state := S} <- hydros:status(), C =:= Core] of
+        [core_dead] -> core;
+        _ -> timer:sleep(20), core_dead(Core, I, Tries - 1)
+    end.
 
 %% The partition's free memory once the node's kernel has freed its pages:
 %% nodedown comes as the rings close, before the pages are given back, so
