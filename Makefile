@@ -78,11 +78,18 @@ $(B)/erlang_os/lib/%.beam: | deps
 	@mkdir -p $(dir $@)
 	erlc -Werror -o $(dir $@) erlang_os/$(subst /ebin/,/src/,$*).erl
 $(foreach f,$(ERL_SRCS),$(eval $(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))).beam: $(f)))
+# An application's resource file: src/<app>.app.src as ebin/<app>.app
+ERL_APP_SRCS := $(wildcard erlang_os/*/src/*.app.src)
+ERL_APPS := $(foreach f,$(ERL_APP_SRCS),$(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))))
+$(foreach f,$(ERL_APP_SRCS),$(eval $(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))): $(f)))
+$(ERL_APPS):
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 ## 6. Boot archive (cpio newc): the ERTS root, our Erlang code, then rootfs/
 ##    (what each node runs: etc/hydros/*.args), and the disk image
 ROOTFS_SRC := $(shell find rootfs -type f)
-$(B)/archive.cpio: tools/mkcpio.py $(ROOTFS_STAMP) $(ROOTFS_SRC) $(ERL_BEAMS)
+$(B)/archive.cpio: tools/mkcpio.py $(ROOTFS_STAMP) $(ROOTFS_SRC) $(ERL_BEAMS) $(ERL_APPS)
 	python3 tools/mkcpio.py $(B)/rootfs $(B)/erlang_os rootfs $@
 images/hydros.img: $(B)/boot/stage1.bin $(B)/boot/stage2.bin $(B)/kernel.elf $(B)/archive.cpio tools/mkimage.py
 	python3 tools/mkimage.py --stage1 $(B)/boot/stage1.bin --stage2 $(B)/boot/stage2.bin \
@@ -119,7 +126,7 @@ ERL_TEST_SRCS := $(wildcard erlang_os/*/test/*_tests.erl)
 ERL_TEST_MODS := $(basename $(notdir $(ERL_TEST_SRCS)))
 erl_empty :=
 erl_space := $(erl_empty) $(erl_empty)
-unit-test: deps $(UNIT_BINS) $(ERTS_BEAM) $(ERL_BEAMS)
+unit-test: deps $(UNIT_BINS) $(ERTS_BEAM) $(ERL_BEAMS) $(ERL_APPS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 	@mkdir -p $(B)/erlang_os/test
 	erlc -Werror -o $(B)/erlang_os/test $(ERL_TEST_SRCS)

@@ -162,6 +162,11 @@ void console_stay(void)
     staying = true;
 }
 
+bool console_staying(void)
+{
+    return staying;
+}
+
 void console_check(void)
 {
     int from = console_core;

@@ -56,9 +56,9 @@ static int render_nodes(char *out, int max)
         struct core *c = &cores[i];
         const char *why = c->state == CORE_DEAD ? c->death : c->last_fault;
         struct pmm *part = mm_partition_of(i, NULL, NULL);
-        n += snprintf(out + n, max - n, "c%d %s %lu %lu %lu 0x%lx 0x%lx %s\n", i, state_name(c), c->ticks,
+        n += snprintf(out + n, max - n, "c%d %s %lu %lu %lu 0x%lx 0x%lx %d %s\n", i, state_name(c), c->ticks,
                       c->node_pages * 4, part ? pmm_free_pages(part) * 4 : 0, c->part_base, c->part_end,
-                      why[0] ? why : "-");
+                      c->node_starts, why[0] ? why : "-");
     }
     return n < max ? n : max;
 }
@@ -187,6 +187,18 @@ static int64_t restart_write(struct file *f, const void *buf, uint64_t len)
     return err ? err : (int64_t)len;
 }
 
+/* "CORE": end that core's node (node_kill_ask). */
+static int64_t kill_write(struct file *f, const void *buf, uint64_t len)
+{
+    (void)f;
+    char text[16], *end;
+    int core = command_core(buf, len, text, sizeof(text), &end);
+    if (core < 0 || (*end && *end != '\n'))
+        return -EINVAL;
+    int err = node_kill_ask(core);
+    return err ? err : (int64_t)len;
+}
+
 static const struct file_ops self_ops = {.read = self_read};
 static const struct file_ops kernel_ops = {.read = kernel_read};
 static const struct file_ops retired_ops = {.read = retired_read};
@@ -196,10 +208,11 @@ static const struct file_ops ready_ops = {.write = ready_write};
 static const struct file_ops poke_ops = {.write = poke_write};
 static const struct file_ops inject_ops = {.write = inject_write};
 static const struct file_ops restart_ops = {.write = restart_write};
+static const struct file_ops kill_ops = {.write = kill_write};
 
 /* The /dev/hydros files, then /dev/chan/K for every core K: filled
  * by the boot core (nodes_expect) before any node starts. */
-#define HYDROS_FILES 9
+#define HYDROS_FILES 10
 static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
@@ -208,6 +221,7 @@ static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/inject", S_IFCHR | 0200, &inject_ops, NULL},
     {"/dev/hydros/channels", S_IFCHR | 0444, &channels_ops, NULL},
     {"/dev/hydros/restart", S_IFCHR | 0200, &restart_ops, NULL},
+    {"/dev/hydros/kill", S_IFCHR | 0200, &kill_ops, NULL},
     {"/dev/hydros/kernel", S_IFCHR | 0444, &kernel_ops, NULL},
     {"/dev/hydros/retired", S_IFCHR | 0444, &retired_ops, NULL},
 };

@@ -1,7 +1,8 @@
 /* /dev/hydros: the kernel's status blocks, read by Erlang (erlang_os/hydros).
  *   self   "core N\npartition BASE END\nconsole C\n"  (this node's core; C: the console core's)
- *   nodes  one line a core: "cN STATE HEARTBEAT MEMORY_KIB FREE_KIB BASE END WHY" (memory:
- *          its node's resident pages; free: its partition's free pages), STATE one of
+ *   nodes  one line a core: "cN STATE HEARTBEAT MEMORY_KIB FREE_KIB BASE END STARTS WHY" (memory:
+ *          its node's resident pages; free: its partition's free pages; starts: how
+ *          many times a node was started there), STATE one of
  *          none booting running node_dead suspect core_dead, WHY the rest of
  *          the line: why the node or the core died ("-" if it did not)
  *   ready  written once by a node when it has booted: its state becomes running
@@ -10,8 +11,10 @@
  *   channels  this core's channels, a line a peer (chan_render_stats)
  *   retired a line a retired block of memory (after an uncorrected error): "cN BASE END"
  *   kernel "pool_free_kib N\nheap_in_use N\nheap_allocs N\nheap_frees N\n": the kernel's memory
- *   restart "CORE": start that core's dead node again; ENXIO, ESRCH (a dead
- *          core), EBUSY (its node is not dead) as node_restart_ask
+ *   restart "CORE": start that core's dead node again, the whole core first if
+ *          it is dead; errors as node_restart_ask and smp_restart_core
+ *   kill   "CORE": end that core's node ("killed"); ENXIO, ESRCH (no node
+ *          running there) as node_kill_ask
  *   inject "CORE FAULT": core CORE suffers FAULT (inject.c lists them);
  *          EINVAL, ESRCH (a dead core), EBUSY, ENOTSUP as inject_ask */
 #ifndef HYDROS_HYDROS_DEV_H

@@ -88,6 +88,7 @@ struct core {
     volatile int inject;           /* a fault asked of this core at run time (inject.c), 0 none */
     volatile bool restart_asked;   /* start its node again (node.c: node_restart_ask) */
     int lives;                     /* times it was restarted (smp_restart_core) */
+    volatile int node_starts;      /* nodes started on it, the first included */
     uint64_t gdt[7];
     struct tss tss;
     uint8_t stack[KSTACK_SIZE] __attribute__((aligned(16)));
@@ -119,6 +120,7 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int console_owner(void);  /* the console core */
 void console_check(void); /* its core or node died: the lowest live core with a running node takes over */
 void console_stay(void);  /* for good: the console node's exit powers the machine off */
+bool console_staying(void); /* the machine is powering off */
 
 /* ---- trap.c: exceptions and interrupts. */
 struct trap_frame {
@@ -134,6 +136,11 @@ _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 void watchdog_tick(const struct trap_frame *f); /* every timer tick: this core's node, the others' heartbeats */
 void watchdog_nmi(struct trap_frame *f); /* answer a probe; stop for good if declared dead */
 void watchdog_init_core(void); /* a restarted core forgets its last life's soft-lockup count */
+/* c's kernel has been busy without progress for NODE_HANG_TICKS ticks or
+ * more, and still is: the soft-lockup check ended its node, and only a
+ * whole-core restart brings one back. */
+bool watchdog_kernel_stuck(const struct core *c);
+void core_declare_dead(struct core *t, const char *why); /* stopped by NMI, told to all; says so */
 /* This core is dead: records why in its status block, tells every other
  * core (they close its rings at once), then stops with interrupts off. */
 _Noreturn void core_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -142,6 +149,9 @@ _Noreturn void core_die(const char *fmt, ...) __attribute__((format(printf, 1, 2
  * console and is false if the node was dead already. */
 bool node_mark_dead(struct core *c, const char *why);
 void node_declare_dead(struct core *c, const char *why);
+/* Every tick (node.c): the kernel's own restart policy, for when no node
+ * is left to run the Erlang one. */
+void node_fallback_tick(void);
 /* A node or core just died (its status block says so): every live core
  * closes its rings to it, and the console moves if it was there. */
 void tell_survivors(void);

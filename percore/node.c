@@ -281,6 +281,7 @@ int node_start(const void *archive, uint64_t archive_len)
     c->part_base = base;
     c->part_end = end;
     c->last_fault[0] = 0;
+    c->node_starts++;
     c->node_state = NODE_BOOTING;
     struct node *n = kzalloc(sizeof(*n));
     int err = -ENOMEM;
@@ -372,6 +373,8 @@ int node_restart_ask(int core)
     if (core < 0 || core >= ncores || !mm_partition_of(core, NULL, NULL))
         return -ENXIO;
     struct core *c = &cores[core];
+    if (c->node_state == NODE_DEAD && core_alive(c) && watchdog_kernel_stuck(c))
+        core_declare_dead(c, "its kernel is stuck where it hung its node; restarted whole");
     if (c->state == CORE_DEAD)
         return smp_restart_core(core);
     if (!core_alive(c))
@@ -382,6 +385,66 @@ int node_restart_ask(int core)
     if (core != (int)this_core()->id)
         lapic_send_ipi(c->lapic_id, VEC_CHAN); /* to kernel_chores now, even from hlt */
     return 0;
+}
+
+int node_kill_ask(int core)
+{
+    if (core < 0 || core >= ncores)
+        return -ENXIO;
+    struct core *c = &cores[core];
+    int s = c->node_state;
+    if (!core_alive(c) || (s != NODE_BOOTING && s != NODE_RUNNING))
+        return -ESRCH;
+    node_declare_dead(c, "killed");
+    if (core != (int)this_core()->id)
+        lapic_send_ipi(c->lapic_id, VEC_CHAN); /* its kernel ends the node now, even from hlt */
+    return 0;
+}
+
+/* The Erlang policy (hydros_policy) needs a live node to act. When none is
+ * left for NO_NODE_US, the lowest live core starts its own node again: it
+ * becomes the console node. Not more than FALLBACK_MAX times before some
+ * node is running again: a node that cannot start is left down. */
+#define NO_NODE_US 1000000
+#define FALLBACK_MAX 3
+
+void node_fallback_tick(void)
+{
+    static uint64_t none_since;
+    static int tries;
+    struct core *me = this_core();
+    int lowest = -1;
+    bool any = false;
+    for (int k = 0; k < ncores; k++) {
+        struct core *c = &cores[k];
+        if (!core_alive(c))
+            continue;
+        if (lowest < 0)
+            lowest = k;
+        any |= c->node_state == NODE_BOOTING || c->node_state == NODE_RUNNING;
+        if (c->node_state == NODE_RUNNING)
+            tries = 0;
+    }
+    if (lowest != (int)me->id || any || console_staying()) {
+        if (lowest == (int)me->id)
+            none_since = 0;
+        return;
+    }
+    uint64_t now = uptime_us();
+    if (!none_since) {
+        none_since = now;
+        return;
+    }
+    if (now - none_since < NO_NODE_US || tries > FALLBACK_MAX)
+        return;
+    none_since = 0;
+    if (tries++ == FALLBACK_MAX) {
+        kprintf("hydros: no node is alive and core %u's did not come up %d times: left down\n", me->id,
+                FALLBACK_MAX);
+        return;
+    }
+    kprintf("hydros: no node is alive: core %u starts its node again\n", me->id);
+    node_restart_ask((int)me->id);
 }
 
 void node_restart_poll(void)

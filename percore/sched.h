@@ -109,6 +109,10 @@ int node_restart_ask(int core);
  * files closed, threads and address space freed, run queue and timers
  * forgotten. On that core, restarted, before its timer runs. */
 void node_reclaim(struct core *c);
+/* Ends core's node on the operator's word (hydros:kill/1): 0, -ENXIO, or
+ * -ESRCH (no node running or booting there). Its fault reads "killed". */
+int node_kill_ask(int core);
+
 void node_restart_poll(void);
 
 /* ---- node_io.c */

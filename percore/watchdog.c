@@ -62,6 +62,19 @@ static bool mark_dead(struct core *t, const char *why)
     return true;
 }
 
+bool watchdog_kernel_stuck(const struct core *c)
+{
+    return busy_ticks[c->id] >= NODE_HANG_TICKS;
+}
+
+void core_declare_dead(struct core *t, const char *why)
+{
+    if (!mark_dead(t, why))
+        return;
+    lapic_send_nmi(t->lapic_id); /* it stops in its NMI handler */
+    kprintf("*** core %u: dead (%s), declared by core %u; its rings are closed\n", t->id, why, this_core()->id);
+}
+
 static void declare_dead(struct core *t, const struct watch *w, enum watch_verdict v, uint64_t now)
 {
     char why[96];
@@ -123,6 +136,7 @@ void watchdog_tick(const struct trap_frame *f)
             views[me->id][k] = (struct watch){0};
     }
     console_check(); /* two deaths at once can leave the console on a dead core: looked at again here */
+    node_fallback_tick();
 }
 
 void watchdog_init_core(void)

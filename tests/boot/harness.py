@@ -45,6 +45,22 @@ def variant_archive(name, overlay):
     return archive
 
 
+_policy_images = {}
+
+
+def policy_image(policy):
+    """The image with every node's restart policy `policy` (an Erlang term:
+    a restart type or a map, erlang_os/hydros_policy), built once a run.
+    The fault tests boot it with `temporary`: nodes they kill stay dead
+    until they restart them; the policy tests boot the image as shipped."""
+    if policy not in _policy_images:
+        name = "policy-" + "".join(ch if ch.isalnum() else "-" for ch in policy)
+        config = ("{default, %s}.\n" % policy).encode()
+        archive = variant_archive(name, {"etc/hydros/policy.config": config})
+        _policy_images[policy] = variant_image(name, archive=archive)
+    return _policy_images[policy]
+
+
 def node_args(*argv):
     """The bytes of an etc/hydros/*.args file (one argument a line)."""
     return "".join(a + "\n" for a in argv).encode()

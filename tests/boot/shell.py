@@ -10,7 +10,7 @@ import re
 import time
 import unittest
 
-from harness import IMAGE, Boot
+from harness import Boot, policy_image
 
 BOOT_TIMEOUT = 60
 BANNER = r"^Eshell V13\.1\.5  \(abort with \^G\)\n"
@@ -23,7 +23,7 @@ BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
 # the reply: other nodes' output (each line [cN]-prefixed by core 0's kernel)
 # and the kernel's own lines, which always start a line of their own (its
 # fault dumps included: "*** node N ...", then indented register lines).
-OTHER_LINE = (r"(?:\[c\d+\] |node \d+[:,] |hydros: |core \d+[ :]|\*\*\* (?:core|node) \d+"
+OTHER_LINE = (r"(?:\[c\d+\] |node \d+[:,] |hydros: |hydros_policy: |smp: |core \d+[ :]|\*\*\* (?:core|node) \d+"
               r"|  (?:rip|rax|rsi|r8 |r9 |r12|r13|at) )")
 NOT_REPLY = re.compile("^" + OTHER_LINE)
 # Such lines can also cut into the echo of what was typed: the kernel ends
@@ -37,8 +37,10 @@ def echo(expr):
 
 
 class Shell:
-    def __init__(self, name, image=IMAGE, smp=1, extra=()):
-        self.boot = Boot("qemu", smp=smp, image=image, name=name, extra=extra)
+    def __init__(self, name, image=None, smp=1, extra=()):
+        """image: by default the image with every node temporary (a node a
+        test kills stays dead until the test restarts it)."""
+        self.boot = Boot("qemu", smp=smp, image=image or policy_image("temporary"), name=name, extra=extra)
         self.smp = smp
         self.prompt = 0
 

@@ -4,7 +4,8 @@
 %% isolation tests). Every node runs boot/0 at start (-eval in its args).
 -module(hydros).
 -export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
-         inject/2, restart/1, channels/0, console_core/0, kernel_memory/0, retired/0]).
+         inject/2, restart/1, kill/1, policy/1, policy/2, channels/0, console_core/0, kernel_memory/0,
+         retired/0]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -22,6 +23,7 @@ boot() ->
             ok = ready(),
             {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_console,
                                                                 start => {hydros_console, start_link, []}}),
+            ok = application:start(hydros_policy),
             msgchan_dist:connect_all();
         {error, _} ->
             not_hydros
@@ -52,8 +54,9 @@ partition(Core) ->
 %% One map a core: core, state (none, booting, running, node_dead, suspect:
 %% the watchdog is asking its kernel, core_dead), heartbeat (its kernel's
 %% timer ticks), memory_kib (its node's resident memory), free_kib (what its
-%% partition has free: all of it back after a restart), partition, and
-%% fault: why the node or the core died, "-" if it did not.
+%% partition has free: all of it back after a restart), partition, starts
+%% (nodes started there, the first included), and fault: why the node or
+%% the core died, "-" if it did not.
 status() ->
     {ok, Text} = prim_file:read_file("/dev/hydros/nodes"), % before the file server too (msgchan_listener)
     [parse_node(L) || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
@@ -134,6 +137,23 @@ restart(Core) when is_integer(Core), Core >= 0 ->
             #{enxio => {no_core, Core}, ebusy => {not_dead, Core}, enotsup => {boot_core, Core},
               eagain => busy, etimedout => {did_not_start, Core}}).
 
+%% Ends the node of Core, which its policy then leaves down (as an OTP
+%% supervisor's terminate_child): hydros:restart/1 brings it back. Errors:
+%% {no_core, C}, {not_running, C}.
+kill(Core) when is_integer(Core), Core >= 0 ->
+    command("/dev/hydros/kill", integer_to_list(Core), #{enxio => {no_core, Core}, esrch => {not_running, Core}}).
+
+%% The restart policy of Core's node (default: of nodes without one of
+%% their own): #{restart => permanent | transient | temporary, intensity =>
+%% R, period => T}, at most R restarts in T seconds (hydros_policy).
+policy(Core) when is_integer(Core), Core >= 0; Core =:= default ->
+    hydros_policy_server:policy(Core).
+
+%% Changes it on every node, from a restart type or a map of some of the
+%% keys: ok or {error, {bad_policy, P}}.
+policy(Core, Policy) when is_integer(Core), Core >= 0; Core =:= default ->
+    hydros_policy_server:set_policy(Core, Policy).
+
 %% A command written to a /dev/hydros file: ok, or {error, E} with the
 %% file's errno named by Errors where it has a name there.
 command(File, Text, Errors) ->
@@ -150,10 +170,10 @@ kernel_memory() ->
                     || L <- binary:split(Text, <<"\n">>, [global, trim_all])]).
 
 parse_node(Line) ->
-    [<<"c", C/binary>>, S, H, M, Free, B, E | Why] = binary:split(Line, <<" ">>, [global]),
+    [<<"c", C/binary>>, S, H, M, Free, B, E, Starts | Why] = binary:split(Line, <<" ">>, [global]),
     F = lists:join(<<" ">>, Why),
     #{core => binary_to_integer(C), state => binary_to_atom(S), heartbeat => binary_to_integer(H),
       memory_kib => binary_to_integer(M), free_kib => binary_to_integer(Free), partition => {hex(B), hex(E)},
-      fault => unicode:characters_to_list(F)}.
+      starts => binary_to_integer(Starts), fault => unicode:characters_to_list(F)}.
 
 hex(<<"0x", H/binary>>) -> binary_to_integer(H, 16).

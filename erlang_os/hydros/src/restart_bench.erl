@@ -7,7 +7,7 @@
 %% one halt more and that reading. Once the node is back it reads the
 %% kernel's memory (it must not grow).
 -module(restart_bench).
--export([cycles/2, cycles/3]).
+-export([cycles/2, cycles/3, comes_back/2, answering/1, answered/1]).
 
 -define(WAIT_MS, 30000).
 
@@ -57,6 +57,47 @@ cycle(Core, Node, Fault, I) ->
     ok = hydros:restart(Core),
     wait({nodeup, Node}, I),
     {erlang:monotonic_time(millisecond) - T0, Free, hydros:kernel_memory()}.
+
+%% Injects Fault on Core and waits for its restart policy to bring the node
+%% back: {ok, #{nodedown_ms, nodeup_ms}}, both from the injection, or
+%% {error, {no, nodedown | nodeup}}.
+-spec comes_back(non_neg_integer(), atom()) -> {ok, map()} | {error, term()}.
+comes_back(Core, Fault) ->
+    Node = msgchan_dist:node_of(Core),
+    ok = net_kernel:monitor_nodes(true),
+    T0 = erlang:monotonic_time(millisecond),
+    Since = fun() -> erlang:monotonic_time(millisecond) - T0 end,
+    try
+        ok = hydros:inject(Core, Fault),
+        wait({nodedown, Node}, 1),
+        Down = Since(),
+        wait({nodeup, Node}, 1),
+        {ok, #{nodedown_ms => Down, nodeup_ms => Since()}}
+    catch
+        throw:{cycle, _, Why} -> {error, Why}
+    after
+        net_kernel:monitor_nodes(false)
+    end.
+
+%% A process that calls every node of Nodes every 20 ms until answered/1
+%% asks it how that went: whether the survivors kept answering.
+-spec answering([node()]) -> pid().
+answering(Nodes) ->
+    spawn(fun() -> ask(Nodes, 0, []) end).
+
+%% {Calls, Failed}: the calls each node did not answer, [{Node, Reason}].
+-spec answered(pid()) -> {non_neg_integer(), [{node(), term()}]}.
+answered(Pid) ->
+    Pid ! {self(), stop},
+    receive {Pid, Result} -> Result after ?WAIT_MS -> {0, [{Pid, no_reply}]} end.
+
+ask(Nodes, Calls, Failed) ->
+    receive
+        {From, stop} -> From ! {self(), {Calls, lists:reverse(Failed)}}
+    after 20 ->
+        New = [{N, R} || N <- Nodes, R <- [rpc:call(N, erlang, node, [], 5000)], R =/= N],
+        ask(Nodes, Calls + length(Nodes), New ++ Failed)
+    end.
 
 wait(Msg, I) ->
     receive Msg -> ok after ?WAIT_MS -> throw({cycle, I, {no, Msg}}) end.
