@@ -121,6 +121,7 @@ _Noreturn void core_run_node(void)
     struct core *c = this_core();
     if (c->lives) { /* restarted: core_idle starts the node */
         chan_init_core();
+        sti(); /* the node's start is long (Bochs: far more than the watchdog's 50 ms), and ticks */
         core_idle();
     }
     maybe_crash(c);

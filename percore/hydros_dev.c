@@ -94,8 +94,9 @@ static int render_kernel(char *out, int max)
 {
     struct heap_stats h;
     heap_stats(&h);
-    return snprintf(out, max, "pool_free_kib %lu\nheap_in_use %lu\nheap_allocs %lu\nheap_frees %lu\n",
-                    page_free_count() * 4, (uint64_t)h.bytes_in_use, (uint64_t)h.allocs, (uint64_t)h.frees);
+    return snprintf(out, max, "pool_free_kib %lu\nheap_kib %lu\nheap_in_use %lu\nheap_allocs %lu\nheap_frees %lu\n",
+                    page_free_count() * 4, (uint64_t)h.pages * 4, (uint64_t)h.bytes_in_use, (uint64_t)h.allocs,
+                    (uint64_t)h.frees);
 }
 
 static int64_t self_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_self); }
@@ -118,7 +119,7 @@ static int64_t ready_write(struct file *f, const void *buf, uint64_t len)
     if (__atomic_compare_exchange_n(&c->node_state, &booting, NODE_RUNNING, false, __ATOMIC_SEQ_CST,
                                     __ATOMIC_SEQ_CST)) {
         kprintf("node %u: up\n", c->id);
-        if (__atomic_add_fetch(&nodes_up, 1, __ATOMIC_SEQ_CST) == nodes_wanted)
+        if (c->node_starts == 1 && __atomic_add_fetch(&nodes_up, 1, __ATOMIC_SEQ_CST) == nodes_wanted)
             kprintf("hydros: all %d nodes up, %lu ms after the first started\n", nodes_wanted,
                     (uptime_us() - boot_us) / 1000);
     }

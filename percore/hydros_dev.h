@@ -10,7 +10,8 @@
  *          debug_poke on the kernel command line: the isolation tests' hook)
  *   channels  this core's channels, a line a peer (chan_render_stats)
  *   retired a line a retired block of memory (after an uncorrected error): "cN BASE END"
- *   kernel "pool_free_kib N\nheap_in_use N\nheap_allocs N\nheap_frees N\n": the kernel's memory
+ *   kernel "pool_free_kib N\nheap_kib N\nheap_in_use N\nheap_allocs N\nheap_frees N\n": the kernel's
+ *          memory (heap_kib: the pages the heap holds from the pool)
  *   restart "CORE": start that core's dead node again, the whole core first if
  *          it is dead; errors as node_restart_ask and smp_restart_core
  *   kill   "CORE": end that core's node ("killed"); ENXIO, ESRCH (no node

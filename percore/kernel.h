@@ -245,10 +245,10 @@ uint64_t rtc_epoch_us(void); /* the wall clock at uptime 0: realtime_us() - upti
 struct acpi_info;
 void smp_start(const struct acpi_info *ai);
 void ap_main(uint64_t core_id);
-/* Starts a dead application core again (INIT, SIPI), its node after it:
- * 0 once its kernel is online; -ENXIO (no such core), -ENOTSUP (core 0),
- * -EBUSY (not dead), -EAGAIN (another restart is starting a core),
- * -ETIMEDOUT (it did not come back). */
+/* Starts a dead core again (INIT, then SIPI, or the BIOS's warm reset for
+ * core 0), its node after it: 0 once its kernel is online; -ENXIO (no such
+ * core), -EBUSY (not dead), -EAGAIN (another restart is starting a core),
+ * -ETIMEDOUT (it did not come back: absent from then on). */
 int smp_restart_core(int id);
 
 /* ---- boot.c */

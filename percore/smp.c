@@ -4,10 +4,13 @@
  * (the trampoline page holds one core's arguments), and gives a sign of
  * life by going online; one that does not within a second is reported and
  * left out.
- * A dead application core is started again the same way, from any live
- * core (smp_restart_core): INIT resets the CPU whatever it was doing, and
- * its kernel starts from scratch in ap_main, as at boot. Core 0 cannot be:
- * INIT sends the boot processor to the BIOS. */
+ * A dead core is started again from any live core (smp_restart_core): INIT
+ * resets the CPU whatever it was doing, and its kernel starts from scratch
+ * in ap_main, as an application core's does at boot. An application core
+ * then waits for a SIPI. Core 0, the boot processor, runs the BIOS from the
+ * reset vector instead: with the CMOS shutdown byte at 0x0A the BIOS
+ * (SeaBIOS handle_resume, Bochs rombios) skips POST and jumps through the
+ * warm-reset vector at 40:67, set to the trampoline. */
 #include <string.h>
 
 #include "acpi.h"
@@ -17,6 +20,11 @@
 
 #define TRAMPOLINE_PHYS 0x7000ull
 #define START_TIMEOUT_US 1000000
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+#define CMOS_SHUTDOWN 0x0F
+#define SHUTDOWN_JUMP_467 0x0A    /* jump through 40:67, no EOI */
+#define WARM_RESET_VECTOR 0x467ull /* offset, then segment */
 
 struct trampoline_args {
     uint64_t cr3, stack, entry, arg;
@@ -58,8 +66,7 @@ static bool wait_started(struct core *c, uint64_t us)
     return c->state != CORE_STARTING;
 }
 
-/* 0 once the core is online; the core is marked absent if it never is. */
-static int start_core(struct core *c, uint64_t cr3)
+static void trampoline_for(const struct core *c, uint64_t cr3)
 {
     volatile struct trampoline_args *args = P2V(TRAMPOLINE_PHYS + 8);
     args->cr3 = cr3;
@@ -67,14 +74,57 @@ static int start_core(struct core *c, uint64_t cr3)
     args->entry = (uint64_t)ap_start64;
     args->arg = c->id;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static void not_started(struct core *c)
+{
+    kprintf("smp: core %u (lapic id %u) did not start; continuing without it\n", c->id, c->lapic_id);
+    c->state = CORE_ABSENT;
+}
+
+/* 0 once the core is online; the core is marked absent if it never is. */
+static int start_core(struct core *c, uint64_t cr3)
+{
+    trampoline_for(c, cr3);
     lapic_send_sipi(c->lapic_id, TRAMPOLINE_PHYS >> 12);
     if (wait_started(c, 200)) /* most CPUs are up after the first SIPI... */
         return 0;
     lapic_send_sipi(c->lapic_id, TRAMPOLINE_PHYS >> 12); /* ...the MP spec sends two */
     if (wait_started(c, START_TIMEOUT_US))
         return 0;
-    kprintf("smp: core %u (lapic id %u) did not start; continuing without it\n", c->id, c->lapic_id);
-    c->state = CORE_ABSENT;
+    not_started(c);
+    return -ETIMEDOUT;
+}
+
+/* The BIOS's warm reset: on, the next reset of core 0 jumps to the
+ * trampoline; off again once it has (a later reset of the machine must
+ * run POST). Only the core restarting core 0 touches the CMOS meanwhile. */
+static void warm_reset(bool on)
+{
+    if (on) {
+        volatile uint16_t *vector = P2V(WARM_RESET_VECTOR);
+        vector[0] = 0;
+        vector[1] = TRAMPOLINE_PHYS >> 4;
+    }
+    outb(CMOS_INDEX, CMOS_SHUTDOWN);
+    outb(CMOS_DATA, on ? SHUTDOWN_JUMP_467 : 0);
+}
+
+static int start_boot_core(struct core *c, uint64_t cr3)
+{
+    trampoline_for(c, cr3);
+    warm_reset(true);
+    lapic_send_init(c->lapic_id);
+    /* QEMU's TCG does not wake a halted CPU for an INIT alone
+     * (x86_cpu_pending_interrupt has no INIT), but does for a SIPI, and
+     * takes the INIT first; a boot processor not waiting for a SIPI
+     * ignores the SIPI itself, as hardware does. */
+    lapic_send_sipi(c->lapic_id, TRAMPOLINE_PHYS >> 12);
+    bool started = wait_started(c, START_TIMEOUT_US);
+    warm_reset(false);
+    if (started)
+        return 0;
+    not_started(c);
     return -ETIMEDOUT;
 }
 
@@ -106,8 +156,6 @@ int smp_restart_core(int id)
 {
     if (id < 0 || id >= ncores)
         return -ENXIO;
-    if (id == 0)
-        return -ENOTSUP;
     struct core *c = &cores[id];
     if (c->state != CORE_DEAD)
         return -EBUSY;
@@ -116,10 +164,15 @@ int smp_restart_core(int id)
     int err = -EBUSY, dead = CORE_DEAD;
     if (__atomic_compare_exchange_n(&c->state, &dead, CORE_STARTING, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
         c->lives++;
-        kprintf("smp: restarting core %d (INIT, SIPI)\n", id);
-        lapic_send_init(c->lapic_id);
-        wait_started(c, 10000); /* INIT to SIPI: 10 ms (it cannot start before its SIPI) */
-        err = start_core(c, tramp_cr3);
+        if (id == 0) {
+            kprintf("smp: restarting core 0 (INIT, the BIOS's warm reset)\n");
+            err = start_boot_core(c, tramp_cr3);
+        } else {
+            kprintf("smp: restarting core %d (INIT, SIPI)\n", id);
+            lapic_send_init(c->lapic_id);
+            wait_started(c, 10000); /* INIT to SIPI: 10 ms (it cannot start before its SIPI) */
+            err = start_core(c, tramp_cr3);
+        }
     }
     __atomic_store_n(&starting_one, false, __ATOMIC_RELEASE);
     return err;

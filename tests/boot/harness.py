@@ -24,12 +24,18 @@ class BootTimeout(AssertionError):
     pass
 
 
+# The restart policy of test archives unless they bring their own: a node
+# a test ends stays dead (erlang_os/hydros_policy).
+TEMPORARY = b"{default, temporary}.\n"
+
+
 def variant_archive(name, overlay):
     """The boot archive with the files of `overlay` ({path: bytes, or the
-    name of a host file}) added or replaced, e.g. another etc/hydros/console.args."""
+    name of a host file}) added or replaced, e.g. another etc/hydros/console.args.
+    Every node is temporary unless overlay has an etc/hydros/policy.config."""
     out_dir = os.path.join(BUILD, "test-images", name + ".root")
     shutil.rmtree(out_dir, ignore_errors=True)
-    for path, data in overlay.items():
+    for path, data in {"etc/hydros/policy.config": TEMPORARY, **overlay}.items():
         dest = os.path.join(out_dir, path)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         if isinstance(data, bytes):

@@ -129,13 +129,12 @@ channels() ->
 %% freed whole: returns once its kernel has been asked; the node says it is
 %% up and joins the mesh a second or two later. A core whose kernel died is
 %% restarted whole first (INIT, SIPI): then this returns once that kernel
-%% is back. Errors: {no_core, C}, {not_dead, C}, {boot_core, 0} (core 0's
-%% kernel cannot be restarted yet), busy (another core is being started),
-%% {did_not_start, C}.
+%% is back (core 0 through the BIOS's warm reset). Errors: {no_core, C},
+%% {not_dead, C}, busy (another core is being started), {did_not_start, C}.
 restart(Core) when is_integer(Core), Core >= 0 ->
     command("/dev/hydros/restart", integer_to_list(Core),
-            #{enxio => {no_core, Core}, ebusy => {not_dead, Core}, enotsup => {boot_core, Core},
-              eagain => busy, etimedout => {did_not_start, Core}}).
+            #{enxio => {no_core, Core}, ebusy => {not_dead, Core}, eagain => busy,
+              etimedout => {did_not_start, Core}}).
 
 %% Ends the node of Core, which its policy then leaves down (as an OTP
 %% supervisor's terminate_child): hydros:restart/1 brings it back. Errors:
@@ -163,7 +162,8 @@ command(File, Text, Errors) ->
     end.
 
 %% The kernel's memory, shared by every core: pool_free_kib (its page pool),
-%% heap_in_use (bytes), heap_allocs, heap_frees. Restarts must not make it grow.
+%% heap_kib (the pool's pages the heap holds), heap_in_use (bytes),
+%% heap_allocs, heap_frees. Restarts must not make it grow.
 kernel_memory() ->
     {ok, Text} = prim_file:read_file("/dev/hydros/kernel"),
     maps:from_list([begin [K, V] = binary:split(L, <<" ">>), {binary_to_atom(K), binary_to_integer(V)} end
