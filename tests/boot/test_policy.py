@@ -105,6 +105,36 @@ class Policy(unittest.TestCase):
         self.sh.settle()
 
 
+class CoreZeroComesBack(unittest.TestCase):
+    def test_kernel_panic_then_core_hang_on_core0(self):
+        """Core 0 dies: the console moves to c1, whose node now leads and
+        restarts core 0 through the BIOS's warm reset; c0 answers rpc:call
+        again, twice, and c2 kept answering c1 all along."""
+        with Shell("qemu-policy-core0", image=IMAGE, smp=3, extra=NO_RESET) as sh:
+            wait_for_mesh(self, sh, NODES)
+            self.assertEqual(sh.eval("is_pid(rpc:call(c2@hydros, restart_bench, answering, [[c1@hydros]]))."),
+                             "true")
+            for fault, prompt in (("kernel_panic", 1), ("core_hang", None)):
+                mark = sh.boot.mark()
+                sh.boot.send("hydros:inject(0, %s).\n" % fault)
+                if prompt:  # the console moves to c1 once, for good
+                    sh.boot.expect(r"^hydros: the console moves to core 1: core 0 is dead$", 30, after=mark)
+                    sh.boot.expect(r"\(c1@hydros\)1> ", 30, after=mark)
+                    sh.prompt = 1
+                sh.boot.expect(r"^smp: restarting core 0 \(INIT, the BIOS's warm reset\)$", 30, after=mark)
+                sh.boot.expect(r"^core 0 online \(lapic id 0\)$", 30, after=mark)
+                sh.boot.expect(SAYS + r"c0 died \(.*\): restarted$", 30, after=mark)
+                sh.boot.expect(r"^\[c0\] c0: c0@hydros on core 0 up", 60, after=mark)
+                sh.settle()
+                wait_for_mesh(self, sh, NODES)
+                self.assertEqual(sh.eval("rpc:call(c0@hydros, hydros, core, [])."), "0", fault)
+                self.assertEqual(sh.eval("hydros:console_core()."), "1")
+            reply = squeeze(sh.eval("restart_bench:answered({restart_bench_pinger, c2@hydros})."))
+            m = re.fullmatch(r"\{(\d+),\[\]\}", reply)
+            self.assertIsNotNone(m, "c1 did not answer every call from c2: %s" % reply)
+            self.assertGreater(int(m.group(1)), 50)
+
+
 class Intensity(unittest.TestCase):
     def test_crashing_at_start_is_left_down(self):
         """c2's node exits with status 7 as soon as it boots; its policy

@@ -7,7 +7,7 @@
 %% one halt more and that reading. Once the node is back it reads the
 %% kernel's memory (it must not grow).
 -module(restart_bench).
--export([cycles/2, cycles/3, comes_back/2, answering/1, answered/1]).
+-export([cycles/2, cycles/3, comes_back/2, answering/1, answered/1, wait_answers/2, back_probe/1]).
 
 -define(WAIT_MS, 30000).
 
@@ -79,21 +79,60 @@ comes_back(Core, Fault) ->
         net_kernel:monitor_nodes(false)
     end.
 
+%% Waits until Node answers rpc:call: ok, or timeout after Ms.
+-spec wait_answers(node(), non_neg_integer()) -> ok | timeout.
+wait_answers(Node, Ms) ->
+    Until = erlang:monotonic_time(millisecond) + Ms,
+    wait_answers_until(Node, Until).
+
+wait_answers_until(Node, Until) ->
+    case rpc:call(Node, erlang, node, [], 1000) of
+        Node -> ok;
+        _ ->
+            case erlang:monotonic_time(millisecond) < Until of
+                true -> timer:sleep(20), wait_answers_until(Node, Until);
+                false -> timeout
+            end
+    end.
+
+%% For make faults, beside msgchan_bench:nodedown_probe/3 (which injects
+%% the fault): on this node, the milliseconds from this call until Victim,
+%% once down, answers rpc:call again, printed as "back probe: Ms"; "never"
+%% if it does not within 30 s, "-" if it never went down (within 5 s).
+-spec back_probe(node()) -> ok.
+back_probe(Victim) ->
+    spawn(fun() ->
+                  T0 = erlang:monotonic_time(millisecond),
+                  erlang:monitor_node(Victim, true),
+                  Back = receive
+                             {nodedown, Victim} ->
+                                 case wait_answers(Victim, ?WAIT_MS) of
+                                     ok -> erlang:monotonic_time(millisecond) - T0;
+                                     timeout -> never
+                                 end
+                         after 5000 -> '-'
+                         end,
+                  io:format(user, "back probe: ~w~n", [Back])
+          end),
+    ok.
+
 %% A process that calls every node of Nodes every 20 ms until answered/1
-%% asks it how that went: whether the survivors kept answering.
+%% asks it how that went: whether the survivors kept answering. Registered
+%% as restart_bench_pinger, so that a shell on another node can ask it.
 -spec answering([node()]) -> pid().
 answering(Nodes) ->
-    spawn(fun() -> ask(Nodes, 0, []) end).
+    spawn(fun() -> register(restart_bench_pinger, self()), ask(Nodes, 0, []) end).
 
 %% {Calls, Failed}: the calls each node did not answer, [{Node, Reason}].
--spec answered(pid()) -> {non_neg_integer(), [{node(), term()}]}.
-answered(Pid) ->
-    Pid ! {self(), stop},
-    receive {Pid, Result} -> Result after ?WAIT_MS -> {0, [{Pid, no_reply}]} end.
+-spec answered(pid() | {atom(), node()}) -> {non_neg_integer(), [{node(), term()}]}.
+answered(Pinger) ->
+    Ref = make_ref(),
+    Pinger ! {self(), Ref, stop},
+    receive {Ref, Result} -> Result after ?WAIT_MS -> {0, [{Pinger, no_reply}]} end.
 
 ask(Nodes, Calls, Failed) ->
     receive
-        {From, stop} -> From ! {self(), {Calls, lists:reverse(Failed)}}
+        {From, Ref, stop} -> From ! {Ref, {Calls, lists:reverse(Failed)}}
     after 20 ->
         New = [{N, R} || N <- Nodes, R <- [rpc:call(N, erlang, node, [], 5000)], R =/= N],
         ask(Nodes, Calls + length(Nodes), New ++ Failed)
