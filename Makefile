@@ -158,3 +158,4 @@ ROUNDS ?= 5
 bench: deps images/hydros.img
 	bench/boot --rounds $(ROUNDS)
 	bench/msgchan --rounds $(ROUNDS) --no-deps
+	bench/restart --rounds $(ROUNDS) --no-deps

@@ -385,6 +385,12 @@ static int tx_state(struct msgchan_tx *tx, uint32_t *epoch, bool act)
     return 0;
 }
 
+bool msgchan_tx_answer(struct msgchan_tx *tx)
+{
+    uint32_t epoch;
+    return tx_state(tx, &epoch, true) == -MSGCHAN_ECONNRESET;
+}
+
 /* Room for need slots at prod: 0, -EAGAIN, or -EPROTO (the consumer index is
  * not within one ring behind prod). */
 static int tx_room(struct msgchan_tx *tx, uint32_t prod, uint32_t need, bool act)

@@ -265,6 +265,10 @@ bool msgchan_rx_doorbell(struct msgchan_rx *rx);
  * doorbell. */
 void msgchan_tx_reset(struct msgchan_tx *tx);
 void msgchan_rx_reset(struct msgchan_rx *rx);
+/* The producer answers a consumer's new generation now, with a new epoch,
+ * instead of at its next send (which then goes out in the new epoch, with
+ * no ECONNRESET): true if there was one to answer. May owe a doorbell. */
+bool msgchan_tx_answer(struct msgchan_tx *tx);
 /* Closes one end for the current epoch. May owe a doorbell. */
 void msgchan_tx_close(struct msgchan_tx *tx);
 void msgchan_rx_close(struct msgchan_rx *rx);

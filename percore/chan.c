@@ -106,6 +106,10 @@ void chan_poll(void)
                  * ours too, so that our first send is not the one that learns of it. */
                 c->closed[k] = false;
                 msgchan_tx_reset(&c->tx[k]);
+            } else if (!c->closed[k] && msgchan_tx_answer(&c->tx[k])) {
+                /* It resynced its end (resync): ours follows now, not at our next send,
+                 * which may be long in coming when it waits for us to answer it. */
+                ring(k);
             }
         }
     }
@@ -179,6 +183,23 @@ static int peer_of(struct file *f)
     return chan_file_of(f)->peer;
 }
 
+/* A ring to or from k failed the checks: a corrupt message (the stream now
+ * has a hole), or an index its peer cannot have written. What is left in
+ * the peer's block may stay garbage (inject.c's chan_garbage writes over
+ * every control word), so both our ends of the pair start afresh: a new
+ * generation of our consumer, which the peer's producer answers with a new
+ * epoch (rewriting its header), and a new epoch of our producer, which the
+ * peer's consumer takes by rewriting its index. Both sides' ports then
+ * read ECONNRESET once, as after a restart, and connect again. */
+static void resync(int k, int r)
+{
+    if (r != -MSGCHAN_EBADMSG && r != -MSGCHAN_EPROTO)
+        return;
+    msgchan_rx_reset(&me()->rx[k]);
+    msgchan_tx_reset(&me()->tx[k]);
+    ring(k);
+}
+
 /* A receive's result as read gives it: a dead peer reads as end of file. */
 static int64_t read_result(int r)
 {
@@ -195,6 +216,7 @@ static int64_t chan_read(struct file *f, void *buf, uint64_t len)
     int r = msgchan_recv(rx, buf, cap);
     if (r == -MSGCHAN_EAGAIN) /* the reader waits; the next message is news */
         chan_file_of(f)->told = false;
+    resync(k, r);
     if (msgchan_rx_doorbell(rx)) /* space freed for a waiting sender */
         ring(k);
     return read_result(r);
@@ -213,6 +235,7 @@ static int64_t chan_write(struct file *f, const void *buf, uint64_t len)
         msgchan_tx_awake(tx);
     if (msgchan_tx_doorbell(tx))
         ring(k);
+    resync(k, r);
     return r == 0 ? (int64_t)len : r;
 }
 
@@ -240,7 +263,10 @@ static uint32_t chan_poll_file(struct file *f)
  * dropped) are the read's result, as chan_read would give them. */
 static int64_t chan_next_len(struct file *f)
 {
-    return read_result(msgchan_peek(&me()->rx[peer_of(f)]));
+    int k = peer_of(f);
+    int r = msgchan_peek(&me()->rx[k]);
+    resync(k, r);
+    return read_result(r);
 }
 
 /* st_blksize is the largest message a write may carry. */

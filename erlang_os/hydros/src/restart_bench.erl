@@ -16,7 +16,8 @@ cycles(Core, N) ->
     cycles(Core, [halt], N).
 
 %% Faults: taken in turn, cycle after cycle. #{cycles, nodeup_ms => {Min,
-%% Median, Max}, free_kib_dead => {First, Last} (the partition at each
+%% Median, Max} (from the restart), kill_to_nodeup_ms (from the fault, the
+%% wait for the core's verdict included; kill_to_nodeup_all: every cycle's), free_kib_dead => {First, Last} (the partition at each
 %% death: node faults only), free_kib_end (at a halt after the last cycle),
 %% partition_kib, kernel_first, kernel_last} or {error, {cycle, I, Why}}.
 -spec cycles(non_neg_integer(), [atom()], pos_integer()) -> map() | {error, term()}.
@@ -26,8 +27,9 @@ cycles(Core, Faults, N) ->
     try
         Results = [cycle(Core, Node, lists:nth((I - 1) rem length(Faults) + 1, Faults), I)
                    || I <- lists:seq(1, N)],
-        {Times, Free, Kernel} = lists:unzip3(Results),
-        Sorted = lists:sort(Times),
+        {Times, Free, Kernel, Kills} = lists:foldr(fun({T, F, K, Kill}, {Ts, Fs, Ks, Kls}) ->
+                                                           {[T | Ts], [F | Fs], [K | Ks], [Kill | Kls]}
+                                                   end, {[], [], [], []}, Results),
         Dead = [F || F <- Free, F =/= core],
         ok = hydros:inject(Core, halt),
         wait({nodedown, Node}, N + 1),
@@ -35,7 +37,8 @@ cycles(Core, Faults, N) ->
         ok = hydros:restart(Core),
         wait({nodeup, Node}, N + 1),
         #{cycles => N,
-          nodeup_ms => {hd(Sorted), lists:nth((N + 1) div 2, Sorted), lists:last(Sorted)},
+          nodeup_ms => spread(Times),
+          kill_to_nodeup_ms => spread(Kills), kill_to_nodeup_all => Kills,
           free_kib_dead => case Dead of [] -> none; _ -> {hd(Dead), lists:last(Dead)} end,
           free_kib_end => End,
           partition_kib => partition_kib(Core),
@@ -46,7 +49,12 @@ cycles(Core, Faults, N) ->
         net_kernel:monitor_nodes(false)
     end.
 
+spread(Times) ->
+    Sorted = lists:sort(Times),
+    {hd(Sorted), lists:nth((length(Sorted) + 1) div 2, Sorted), lists:last(Sorted)}.
+
 cycle(Core, Node, Fault, I) ->
+    Killed = erlang:monotonic_time(millisecond),
     ok = hydros:inject(Core, Fault),
     wait({nodedown, Node}, I),
     Free = case Fault of
@@ -56,7 +64,8 @@ cycle(Core, Node, Fault, I) ->
     T0 = erlang:monotonic_time(millisecond),
     ok = hydros:restart(Core),
     wait({nodeup, Node}, I),
-    {erlang:monotonic_time(millisecond) - T0, Free, hydros:kernel_memory()}.
+    Up = erlang:monotonic_time(millisecond),
+    {Up - T0, Free, hydros:kernel_memory(), Up - Killed}.
 
 %% Injects Fault on Core and waits for its restart policy to bring the node
 %% back: {ok, #{nodedown_ms, nodeup_ms}}, both from the injection, or
