@@ -213,7 +213,7 @@ static const struct file_ops kill_ops = {.write = kill_write};
 
 /* The /dev/hydros files, then /dev/chan/K for every core K: filled
  * by the boot core (nodes_expect) before any node starts. */
-#define HYDROS_FILES 10
+#define HYDROS_FILES 11
 static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
@@ -223,6 +223,7 @@ static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/channels", S_IFCHR | 0444, &channels_ops, NULL},
     {"/dev/hydros/restart", S_IFCHR | 0200, &restart_ops, NULL},
     {"/dev/hydros/kill", S_IFCHR | 0200, &kill_ops, NULL},
+    {"/dev/hydros/log", S_IFCHR | 0200, &node_io_log_ops, NULL},
     {"/dev/hydros/kernel", S_IFCHR | 0444, &kernel_ops, NULL},
     {"/dev/hydros/retired", S_IFCHR | 0444, &retired_ops, NULL},
 };

@@ -14,6 +14,8 @@
  *          memory (heap_kib: the pages the heap holds from the pool)
  *   restart "CORE": start that core's dead node again, the whole core first if
  *          it is dead; errors as node_restart_ask and smp_restart_core
+ *   log    lines for the console, through this core's log ring: printed whole,
+ *          "[cN] "-prefixed, never inside the shell's echo (node_io.c)
  *   kill   "CORE": end that core's node ("killed"); ENXIO, ESRCH (no node
  *          running there) as node_kill_ask
  *   inject "CORE FAULT": core CORE suffers FAULT (inject.c lists them);

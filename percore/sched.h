@@ -116,6 +116,7 @@ int node_kill_ask(int core);
 void node_restart_poll(void);
 
 /* ---- node_io.c */
+extern const struct file_ops node_io_log_ops; /* /dev/hydros/log: lines through the log ring */
 int node_io_open(struct node *n);             /* fds 0-2: the console tty on the console core, else the log ring */
 struct tty *console_tty(void);                /* the console's line discipline, on the console core */
 void node_io_follow_console(void);            /* console core: its running node takes the tty if it lacks it */

@@ -145,7 +145,9 @@ class Storm(unittest.TestCase):
 class MonitorMachineCheck(unittest.TestCase):
     def test_mce_from_the_monitor_ends_node2_only(self):
         """QEMU's monitor makes a real #MC on vCPU 2 naming an address in
-        node 2's partition: node 2 ends, its kernel and the others go on."""
+        node 2's partition: node 2 ends, its kernel and the others go on;
+        node 2 comes back in the rest of its partition: the 2 MiB around the
+        address are retired, listed, and never handed out again."""
         sock = os.path.join(tempfile.mkdtemp(prefix="hydros-mon-"), "monitor")
         sh = boot("qemu-fault-monitor-mce", smp=3, extra=["-monitor", "unix:%s,server=on,wait=off" % sock])
         try:
@@ -170,6 +172,24 @@ class MonitorMachineCheck(unittest.TestCase):
             sh.boot.expect(r"^core 2: kernel alive after the node's crash", 30)
             self.assertEqual(sh.eval("[rpc:call(N, hydros, core, []) || N <- [%s]]." % ",".join(observers)), "[0,1]")
             self.assertNotRegex(sh.boot.text(), r"\*\*\* core \d stopped")
+            addr = base + 0x123000
+            self.assertEqual(sh.eval("hydros:retired()."), "[{2,%d,%d}]" % (addr & ~0x1FFFFF, (addr & ~0x1FFFFF) + (2 << 20)))
+            self.assertEqual(sh.eval("hydros:restart(2)."), "ok")
+            sh.boot.expect(r"^\[c2\] c2: c2@hydros on core 2 up", 60)
+            sh.settle()
+            self.assertEqual(sh.eval("rpc:call(c2@hydros, hydros, core, [], 30000)."), "2")
+            self.assertRegex(sh.eval("hydros:nodes()."), r"c2 +retired +16#%x-16#%x" % (
+                addr & ~0x1FFFFF, (addr & ~0x1FFFFF) + (2 << 20)))
+            # At its next death every page of the partition but the retired block is free.
+            self.assertEqual(sh.eval("hydros:inject(2, halt)."), "ok")
+            sh.boot.expect(r"^node 2: exited with status 0$", 30)
+            sh.settle()
+            want = int(sh.eval("{B, E} = hydros:partition(2), (E - B) div 1024 - 2048."))
+            deadline = time.monotonic() + 10
+            expr = "[F || #{core := 2, state := node_dead, free_kib := F} <- hydros:status()]."
+            while sh.eval(expr) != "[%d]" % want:
+                self.assertLess(time.monotonic(), deadline, sh.eval(expr))
+                time.sleep(0.3)
             # An error in kernel memory (the kernel image at 1 MiB) on vCPU 1: core 1 stops, c0 goes on.
             mark = sh.boot.mark()
             mon = socket.socket(socket.AF_UNIX)

@@ -21,7 +21,7 @@
 
 -export([childspecs/0, select/1, address/0, listen/2, accept/1,
          accept_connection/5, setup/5, close/1]).
--export([connect_all/0, stats/0, node_of/1, core_of/1, control/2]).
+-export([connect_all/0, mend/0, stats/0, node_of/1, core_of/1, control/2]).
 -export([accept_loop/2, do_accept/5, do_setup/4]).
 
 -include_lib("kernel/include/net_address.hrl").
@@ -83,6 +83,23 @@ connect_all() ->
             [spawn(fun() -> connect(C, Deadline) end)
              || #{core := C, state := running} <- hydros:status(), C =/= Me],
             ok
+    end.
+
+%% Connects to every running node this node has no connection to, without
+%% waiting; the node monitor (hydros_policy_server) calls it every second,
+%% so that a connection that did not form (at boot, after a fault) is tried
+%% again though nobody asks for it: the mesh stays full. The nodes tried.
+-spec mend() -> [node()].
+mend() ->
+    case msgchan_listener:cores() of
+        undefined ->
+            [];
+        {Me, _} ->
+            Connected = nodes(),
+            Missing = [N || #{core := C, state := running} <- hydros:status(), C =/= Me,
+                            N <- [node_of(C)], not lists:member(N, Connected)],
+            [spawn(net_kernel, connect_node, [N]) || N <- Missing],
+            Missing
     end.
 
 %% A node that was restarted boots while its peers' ends of the rings are

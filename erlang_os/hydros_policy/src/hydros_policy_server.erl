@@ -6,7 +6,9 @@
 %% It tells the other monitors what it decided, and a node that comes up
 %% what it knows, so that whoever leads next counts restarts where it left
 %% off. Policies start from /etc/hydros/policy.config in the boot archive
-%% and change with hydros:policy/2, on every node at once.
+%% and change with hydros:policy/2, on every node at once. Every monitor
+%% also keeps its node in the mesh: every MEND_MS it connects to the
+%% running nodes it has no connection to (msgchan_dist:mend/0).
 -module(hydros_policy_server).
 -behaviour(gen_server).
 
@@ -15,6 +17,7 @@
 
 -define(CONFIG, "/etc/hydros/policy.config").
 -define(CHECK_MS, 250).
+-define(MEND_MS, 1000).
 
 -record(st, {table :: map(),              % hydros_policy's table
              restarts = #{} :: map(),     % Core => times of its restarts (ms)
@@ -52,6 +55,7 @@ init([]) ->
             end,
     ok = net_kernel:monitor_nodes(true),
     erlang:send_after(?CHECK_MS, self(), check),
+    erlang:send_after(?MEND_MS, self(), mend),
     {ok, #st{table = Table}}.
 
 handle_call({policy, Core}, _From, St) ->
@@ -67,6 +71,10 @@ handle_cast({known, Table, Restarts, Handled}, St) ->
 handle_info(check, St) ->
     erlang:send_after(?CHECK_MS, self(), check),
     {noreply, check(St)};
+handle_info(mend, St) ->
+    erlang:send_after(?MEND_MS, self(), mend),
+    _ = msgchan_dist:mend(),
+    {noreply, St};
 handle_info({nodedown, _}, St) ->
     {noreply, check(St)};
 handle_info({nodeup, Node}, St = #st{table = T, restarts = R, handled = H}) ->
@@ -146,5 +154,12 @@ abcast_all(Msg) ->
 now_ms() ->
     erlang:monotonic_time(millisecond).
 
+%% Through the kernel's log (/dev/hydros/log): a whole line of its own on
+%% the console, "[cN] hydros_policy: ...", even from the console node,
+%% whose own output could land inside the echo of what the operator types.
 say(Format, Args) ->
-    io:format(user, "hydros_policy: " ++ Format ++ "~n", Args).
+    Line = io_lib:format("hydros_policy: " ++ Format ++ "~n", Args),
+    case prim_file:write_file("/dev/hydros/log", unicode:characters_to_binary(Line)) of
+        ok -> ok;
+        {error, _} -> io:format(user, "~s", [Line])
+    end.
