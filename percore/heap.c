@@ -256,3 +256,8 @@ void heap_stats(struct heap_stats *out)
     *out = heap.st;
     spin_unlock(&heap.lock);
 }
+
+void heap_hold_lock(void)
+{
+    spin_lock(&heap.lock);
+}

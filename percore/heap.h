@@ -56,5 +56,8 @@ struct heap_stats {
 
 /* A consistent snapshot of the counters. */
 void heap_stats(struct heap_stats *out);
+/* Takes the heap's lock and keeps it: inject.c's heap_panic, a core that
+ * dies inside a heap operation. */
+void heap_hold_lock(void);
 
 #endif

@@ -12,6 +12,8 @@
  *   core_hang    interrupts off, a loop: no report, no status change
  *   wild_write   random words into the node's pages and its page tables
  *   chan_garbage random bytes over the rings the core sends on
+ *   heap_panic   the kernel panics holding the kernel heap's lock, as one
+ *                that faults inside kmalloc would (the others take it)
  *   mce          an uncorrected machine check naming a page of its node,
  *                raised through the machine-check banks (QEMU lets the
  *                kernel write them; elsewhere: ENOTSUP)
@@ -31,6 +33,7 @@
 
 #include "arch/x86.h"
 #include "chan.h"
+#include "heap.h"
 #include "msgchan.h"
 #include "sched.h"
 #include "uapi.h"
@@ -45,7 +48,7 @@ static const uint8_t poke_code[] = {0x48, 0x89, 0x07, 0x0f, 0x0b};
 static const char *const fault_names[] = {
     [FAULT_HALT] = "halt", [FAULT_NODE_CRASH] = "node_crash", [FAULT_NODE_HANG] = "node_hang",
     [FAULT_KERNEL_PANIC] = "kernel_panic", [FAULT_CORE_HANG] = "core_hang", [FAULT_WILD_WRITE] = "wild_write",
-    [FAULT_CHAN_GARBAGE] = "chan_garbage", [FAULT_MCE] = "mce",
+    [FAULT_CHAN_GARBAGE] = "chan_garbage", [FAULT_MCE] = "mce", [FAULT_HEAP_PANIC] = "heap_panic",
 };
 
 #define WILD_WORDS 64
@@ -211,6 +214,9 @@ void inject_poll(void)
     switch ((enum fault)fault) {
     case FAULT_KERNEL_PANIC:
         panic("injected kernel panic");
+    case FAULT_HEAP_PANIC:
+        heap_hold_lock();
+        panic("injected kernel panic, holding the heap's lock");
     case FAULT_CORE_HANG:
         cli();
         for (;;)

@@ -81,9 +81,10 @@ struct core {
     volatile uint64_t nmi_asked;
     struct nmi_answer {
         volatile uint64_t seq, beat, rip;
-        volatile bool irq_on, at_console;
+        volatile bool irq_on, excused;
     } nmi_answer;
     volatile bool at_console; /* writing to COM1 or waiting to (console.c) */
+    volatile bool lock_wait;  /* waiting for a kernel lock whose holder died (spinlock.h) */
     volatile uint64_t progress; /* bumped on each return to user mode, idle loop and log line drained */
     volatile int inject;           /* a fault asked of this core at run time (inject.c), 0 none */
     volatile bool restart_asked;   /* start its node again (node.c: node_restart_ask) */

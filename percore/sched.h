@@ -125,7 +125,7 @@ void node_io_follow_console(void);            /* console core: its running node 
  * and test hooks that are off unless the command line asks */
 enum fault {
     FAULT_NONE, FAULT_HALT, FAULT_NODE_CRASH, FAULT_NODE_HANG, FAULT_KERNEL_PANIC,
-    FAULT_CORE_HANG, FAULT_WILD_WRITE, FAULT_CHAN_GARBAGE, FAULT_MCE,
+    FAULT_CORE_HANG, FAULT_WILD_WRITE, FAULT_CHAN_GARBAGE, FAULT_MCE, FAULT_HEAP_PANIC,
 };
 int fault_by_name(const char *name, size_t len); /* an enum fault, or -EINVAL */
 /* Asks core to suffer fault: 0, -EINVAL (no such fault), -ENXIO (no such

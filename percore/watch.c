@@ -16,7 +16,7 @@ enum watch_verdict watch_judge(struct watch *w, uint64_t now, uint64_t beat, con
     if (w->judged != w->asked) {
         w->judged = w->asked;
         w->judged_at = now;
-        w->stuck = !a->irq_on && !a->at_console && a->beat == w->beat ? w->stuck + 1 : 0;
+        w->stuck = !a->irq_on && !a->excused && a->beat == w->beat ? w->stuck + 1 : 0;
         if (w->stuck >= 2)
             return WATCH_DEAD_HUNG;
     }

@@ -14,7 +14,9 @@
  *     is a core at the console (writing, or waiting for the lock): at
  *     115200 baud, which Bochs emulates, one kprintf takes up to 90 ms
  *     with interrupts off, and a dead holder's lock is taken from it
- *     (console.c). The no-tick limit still bounds that.
+ *     (console.c); nor one waiting for a kernel lock whose holder died,
+ *     which it takes 50 ms later (spinlock.h). The no-tick limit still
+ *     bounds both.
  *   - Answers from code with interrupts on but still no tick for
  *     WATCH_NO_TICK_US: its timer is gone; dead too.
  * A heartbeat that moves again clears everything: a vCPU that the host did
@@ -45,7 +47,8 @@ struct watch_answer { /* what the target's NMI handler last wrote */
     uint64_t seq;  /* the probe it answered: the asked count it saw */
     uint64_t beat; /* its heartbeat then */
     bool irq_on;   /* the code it interrupted had interrupts on */
-    bool at_console; /* it was writing to the console, or waiting for another core that was */
+    bool excused;  /* it was at the console (writing, or waiting for a core that was), or
+                      waiting for a lock a dead core holds: slow, not hung */
 };
 
 enum watch_verdict {

@@ -44,7 +44,7 @@ void watchdog_nmi(struct trap_frame *f)
     a->beat = c->ticks;
     a->rip = f->rip;
     a->irq_on = f->rflags & RFLAGS_IF;
-    a->at_console = c->at_console;
+    a->excused = c->at_console || c->lock_wait;
     __atomic_store_n(&a->seq, __atomic_load_n(&c->nmi_asked, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 }
 
@@ -59,6 +59,41 @@ static bool mark_dead(struct core *t, const char *why)
     if (__atomic_exchange_n(&t->node_state, NODE_DEAD, __ATOMIC_SEQ_CST) != NODE_DEAD)
         snprintf(t->last_fault, sizeof(t->last_fault), "core-dead:%s", why);
     tell_survivors();
+    return true;
+}
+
+/* ---- kernel locks whose holder died (spinlock.h) */
+
+#define LOCK_STEAL_US 50000 /* after its death: long enough for its NMI to have stopped it */
+
+uint32_t spinlock_self(void)
+{
+    return this_core()->id + 1;
+}
+
+/* Gone: this core itself in an earlier life (the kernel takes no lock twice,
+ * so a restarted core finds its own only that way), or a core that has not
+ * been alive for LOCK_STEAL_US. Until then the waiter's interrupts may be
+ * off: lock_wait excuses it to the watchdog (cleared at its next tick). */
+bool spinlock_holder_gone(uint32_t holder, uint64_t *since)
+{
+    struct core *me = this_core();
+    if (holder == 0 || holder > (uint32_t)ncores)
+        return false;
+    struct core *h = &cores[holder - 1];
+    if (h != me && core_alive(h)) {
+        *since = 0;
+        return false;
+    }
+    uint64_t now = uptime_us();
+    me->lock_wait = true;
+    if (h != me && !*since)
+        *since = now;
+    if (h != me && now - *since < LOCK_STEAL_US)
+        return false;
+    me->lock_wait = false;
+    kprintf("*** core %u: takes a kernel lock that core %u held when it died; what it was changing may be "
+            "half done\n", me->id, h->id);
     return true;
 }
 
@@ -96,7 +131,7 @@ static void check_core(struct core *me, struct core *t, uint64_t now)
     a.seq = __atomic_load_n(&na->seq, __ATOMIC_ACQUIRE);
     a.beat = na->beat;
     a.irq_on = na->irq_on;
-    a.at_console = na->at_console;
+    a.excused = na->excused;
     enum watch_verdict v = watch_judge(w, now, t->ticks, &a);
     int suspect = CORE_SUSPECT, online = CORE_ONLINE;
     switch (v) {
@@ -119,6 +154,7 @@ void watchdog_tick(const struct trap_frame *f)
 {
     struct core *me = this_core();
     uint64_t now = uptime_us();
+    me->lock_wait = false; /* a tick: it is not spinning for a lock now */
     if ((f->cs & 3) || me->progress != progress_seen[me->id]) {
         progress_seen[me->id] = me->progress;
         busy_ticks[me->id] = 0;

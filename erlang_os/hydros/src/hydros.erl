@@ -103,7 +103,8 @@ poke(Addr) when is_integer(Addr) ->
     file:write_file("/dev/hydros/poke", integer_to_list(Addr)).
 
 %% Makes Core suffer Fault, for the fault tests: halt, node_crash,
-%% node_hang, kernel_panic, core_hang, wild_write, chan_garbage or mce
+%% node_hang, kernel_panic, core_hang, wild_write, chan_garbage, mce or
+%% heap_panic (a kernel panic holding the kernel heap's lock)
 %% (percore/inject.c says what each does). The core's kernel acts at once;
 %% this returns before the fault has its effect, even on this node's core.
 %% Errors: {bad_fault, F}, {no_core, C}, {core_dead, C}, ebusy (one is
