@@ -145,7 +145,7 @@ boot-test: deps images/hydros.img $(BOOT_PROGS)
 test: unit-test boot-test
 
 # Every fault kind on every core of four, one boot each, as one table
-# (about 32 boots; make test runs a reduced set).
+# (36 boots; make test runs a reduced set).
 faults: deps images/hydros.img
 	python3 tests/boot/faults_matrix.py
 

@@ -22,7 +22,8 @@ from shell import Shell  # noqa: E402
 from test_dist import squeeze, wait_for_mesh  # noqa: E402
 from test_faults import NODEDOWN_MS, NO_RESET  # noqa: E402
 
-FAULTS = ["halt", "node_crash", "node_hang", "kernel_panic", "core_hang", "wild_write", "chan_garbage", "mce"]
+FAULTS = ["halt", "node_crash", "node_hang", "kernel_panic", "core_hang", "wild_write", "chan_garbage", "mce",
+          "heap_panic"]
 BACK_S = 30  # the victim answers again within this (restart_bench's wait)
 SMP = 4
 NODES = ["c%d@hydros" % k for k in range(SMP)]
