@@ -108,6 +108,7 @@ const void *boot_archive(uint64_t *len)
  * does (node_restart_poll). */
 void core_reclaim(struct core *c)
 {
+    console_reclaim(); /* before anything prints */
     c->death[0] = 0;
     c->at_console = false;
     c->inject = 0;

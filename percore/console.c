@@ -66,6 +66,13 @@ static void console_lock(void)
     }
 }
 
+void console_reclaim(void)
+{
+    uint32_t me = this_core()->id + 1;
+    if (__atomic_compare_exchange_n(&console_holder, &me, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        depth = 0;
+}
+
 static void console_unlock(void)
 {
     if (depth) {

@@ -89,6 +89,7 @@ struct core {
     volatile int inject;           /* a fault asked of this core at run time (inject.c), 0 none */
     volatile bool restart_asked;   /* start its node again (node.c: node_restart_ask) */
     int lives;                     /* times it was restarted (smp_restart_core) */
+    volatile bool stopped;         /* dead, and its last NMI or line is out: it may be restarted */
     volatile int node_starts;      /* nodes started on it, the first included */
     uint64_t gdt[7];
     struct tss tss;
@@ -122,6 +123,7 @@ int console_owner(void);  /* the console core */
 void console_check(void); /* its core or node died: the lowest live core with a running node takes over */
 void console_stay(void);  /* for good: the console node's exit powers the machine off */
 bool console_staying(void); /* the machine is powering off */
+void console_reclaim(void); /* a restarted core: the console lock its last life held is free */
 
 /* ---- trap.c: exceptions and interrupts. */
 struct trap_frame {
@@ -248,7 +250,8 @@ void smp_start(const struct acpi_info *ai);
 void ap_main(uint64_t core_id);
 /* Starts a dead core again (INIT, then SIPI, or the BIOS's warm reset for
  * core 0), its node after it: 0 once its kernel is online; -ENXIO (no such
- * core), -EBUSY (not dead), -EAGAIN (another restart is starting a core),
+ * core), -EBUSY (not dead), -EAGAIN (another restart is starting a core,
+ * or whoever declared it dead has not stopped it yet: ask again),
  * -ETIMEDOUT (it did not come back: absent from then on). */
 int smp_restart_core(int id);
 

@@ -20,6 +20,7 @@
 
 #define TRAMPOLINE_PHYS 0x7000ull
 #define START_TIMEOUT_US 1000000
+#define STOP_WAIT_US 200000 /* for the NMI of whoever declared it dead */
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
 #define CMOS_SHUTDOWN 0x0F
@@ -51,19 +52,38 @@ static uint64_t trampoline_cr3(void)
     return pml4;
 }
 
-/* Waits with interrupts on, and counts the wait as progress: a restart
- * asked by a node waits here inside its system call. */
-static bool wait_started(struct core *c, uint64_t us)
+/* Waits until done(c), at most us, with interrupts on, and counts the wait
+ * as progress: a restart asked by a node waits here inside its system
+ * call. done(c) at the end. */
+static bool wait_for(bool (*done)(const struct core *), const struct core *c, uint64_t us)
 {
     uint64_t end = uptime_us() + us, flags = read_rflags();
     sti();
-    while (c->state == CORE_STARTING && uptime_us() < end) {
+    while (!done(c) && uptime_us() < end) {
         this_core()->progress++;
         cpu_relax();
     }
     if (!(flags & RFLAGS_IF))
         cli();
+    return done(c);
+}
+
+static bool started(const struct core *c)
+{
     return c->state != CORE_STARTING;
+}
+
+/* Whoever declared c dead sent it one NMI first (mark_dead): a restart
+ * must not overtake it, and a declarer the host did not run for a while
+ * may still owe it. */
+static bool stopped(const struct core *c)
+{
+    return __atomic_load_n(&c->stopped, __ATOMIC_ACQUIRE);
+}
+
+static bool wait_started(struct core *c, uint64_t us)
+{
+    return wait_for(started, c, us);
 }
 
 static void trampoline_for(const struct core *c, uint64_t cr3)
@@ -161,8 +181,10 @@ int smp_restart_core(int id)
         return -EBUSY;
     if (__atomic_exchange_n(&starting_one, true, __ATOMIC_ACQUIRE))
         return -EAGAIN;
-    int err = -EBUSY, dead = CORE_DEAD;
-    if (__atomic_compare_exchange_n(&c->state, &dead, CORE_STARTING, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+    int err = -EAGAIN, dead = CORE_DEAD;
+    if (wait_for(stopped, c, STOP_WAIT_US) && /* else refused: asked again later */
+        __atomic_compare_exchange_n(&c->state, &dead, CORE_STARTING, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        c->stopped = false;
         c->lives++;
         if (id == 0) {
             kprintf("smp: restarting core 0 (INIT, the BIOS's warm reset)\n");

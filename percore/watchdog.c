@@ -48,7 +48,10 @@ void watchdog_nmi(struct trap_frame *f)
     __atomic_store_n(&a->seq, __atomic_load_n(&c->nmi_asked, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 }
 
-/* Marks t dead (once, whoever is first), and tells every live core. */
+/* Marks t dead (once, whoever is first), stops it by NMI unless it is this
+ * core (which stops itself), and tells every live core. Only once its last
+ * NMI is out may t be restarted (t->stopped, smp_restart_core): one that
+ * lands after the INIT would meet the restarted core without its IDT. */
 static bool mark_dead(struct core *t, const char *why)
 {
     int old = t->state;
@@ -58,6 +61,10 @@ static bool mark_dead(struct core *t, const char *why)
     strlcpy(t->death, why, sizeof(t->death));
     if (__atomic_exchange_n(&t->node_state, NODE_DEAD, __ATOMIC_SEQ_CST) != NODE_DEAD)
         snprintf(t->last_fault, sizeof(t->last_fault), "core-dead:%s", why);
+    if (t != this_core()) {
+        lapic_send_nmi(t->lapic_id); /* if it still takes NMIs, it stops now */
+        __atomic_store_n(&t->stopped, true, __ATOMIC_RELEASE);
+    }
     tell_survivors();
     return true;
 }
@@ -106,7 +113,6 @@ void core_declare_dead(struct core *t, const char *why)
 {
     if (!mark_dead(t, why))
         return;
-    lapic_send_nmi(t->lapic_id); /* it stops in its NMI handler */
     kprintf("*** core %u: dead (%s), declared by core %u; its rings are closed\n", t->id, why, this_core()->id);
 }
 
@@ -119,7 +125,6 @@ static void declare_dead(struct core *t, const struct watch *w, enum watch_verdi
         snprintf(why + n, sizeof(why) - n, ", at rip %p", (void *)t->nmi_answer.rip);
     if (!mark_dead(t, why))
         return;
-    lapic_send_nmi(t->lapic_id); /* if it still takes NMIs, it stops now */
     kprintf("*** core %u: dead (%s), declared by core %u; its rings are closed\n", t->id, why, this_core()->id);
 }
 
@@ -216,5 +221,6 @@ _Noreturn void core_die(const char *fmt, ...)
     va_end(ap);
     mark_dead(this_core(), why); /* the others first: nodedown must not wait for the console */
     kprintf("*** core %u stopped (%s); the other cores keep running\n", this_core()->id, why);
+    __atomic_store_n(&this_core()->stopped, true, __ATOMIC_RELEASE); /* its last line is out: restartable */
     stop_here();
 }

@@ -131,7 +131,8 @@ channels() ->
 %% up and joins the mesh a second or two later. A core whose kernel died is
 %% restarted whole first (INIT, SIPI): then this returns once that kernel
 %% is back (core 0 through the BIOS's warm reset). Errors: {no_core, C},
-%% {not_dead, C}, busy (another core is being started), {did_not_start, C}.
+%% {not_dead, C}, busy (another core is being started, or the dead one is
+%% not stopped yet: ask again), {did_not_start, C}.
 restart(Core) when is_integer(Core), Core >= 0 ->
     command("/dev/hydros/restart", integer_to_list(Core),
             #{enxio => {no_core, Core}, ebusy => {not_dead, Core}, eagain => busy,
