@@ -121,6 +121,7 @@ void console_write(const char *s, uint64_t n)
             serial_putc(s[i]);
         node_mid_line = s[end - 1] != '\n';
         console_unlock();
+        this_core()->progress++; /* at 115200 baud a node's long write is work, not a hung kernel */
         if (flags & RFLAGS_IF)
             sti();
     }

@@ -63,17 +63,31 @@ static int render_nodes(char *out, int max)
     return n < max ? n : max;
 }
 
+/* A text file is rendered when read from its start, and the rest of it
+ * read from that snapshot (f->priv): a reader that takes it in several
+ * reads gets one text, though the status changes all the time (a line
+ * that grew between two renders once handed a reader half of one). */
+struct snapshot {
+    int64_t size;
+    char text[TEXT_MAX];
+};
+
 static int64_t text_read(struct file *f, void *buf, uint64_t len, int (*render)(char *, int))
 {
-    char *text = kmalloc(TEXT_MAX);
-    if (!text)
+    struct snapshot *s = f->priv;
+    if (!s && !(s = f->priv = kmalloc(sizeof(*s))))
         return -ENOMEM;
-    int64_t size = render(text, TEXT_MAX);
-    int64_t n = f->pos >= size ? 0 : size - f->pos < (int64_t)len ? size - f->pos : (int64_t)len;
-    memcpy(buf, text + f->pos, n);
+    if (f->pos == 0)
+        s->size = render(s->text, TEXT_MAX);
+    int64_t n = f->pos >= s->size ? 0 : s->size - f->pos < (int64_t)len ? s->size - f->pos : (int64_t)len;
+    memcpy(buf, s->text + f->pos, n);
     f->pos += n;
-    kfree(text);
     return n;
+}
+
+static void text_release(struct file *f)
+{
+    kfree(f->priv);
 }
 
 /* Retired blocks, a line each: "cN BASE END". */
@@ -200,11 +214,11 @@ static int64_t kill_write(struct file *f, const void *buf, uint64_t len)
     return err ? err : (int64_t)len;
 }
 
-static const struct file_ops self_ops = {.read = self_read};
-static const struct file_ops kernel_ops = {.read = kernel_read};
-static const struct file_ops retired_ops = {.read = retired_read};
-static const struct file_ops nodes_ops = {.read = nodes_read};
-static const struct file_ops channels_ops = {.read = channels_read};
+static const struct file_ops self_ops = {.read = self_read, .release = text_release};
+static const struct file_ops kernel_ops = {.read = kernel_read, .release = text_release};
+static const struct file_ops retired_ops = {.read = retired_read, .release = text_release};
+static const struct file_ops nodes_ops = {.read = nodes_read, .release = text_release};
+static const struct file_ops channels_ops = {.read = channels_read, .release = text_release};
 static const struct file_ops ready_ops = {.write = ready_write};
 static const struct file_ops poke_ops = {.write = poke_write};
 static const struct file_ops inject_ops = {.write = inject_write};

@@ -32,8 +32,10 @@ CUT = r"(?:\n(?:%s[^\n]*\n)+)?" % OTHER_LINE
 
 
 def echo(expr):
-    """A regex for the echo of expr, whole or cut by other cores' lines."""
-    return CUT.join(re.escape(ch) for ch in expr)
+    """A regex for the echo of expr and its newline, whole or cut by other
+    cores' lines; a cut just before the newline leaves it on a line of its
+    own, which is no part of the reply."""
+    return CUT.join(re.escape(ch) for ch in expr) + CUT + "\n"
 
 
 class Shell:
@@ -83,7 +85,7 @@ class Shell:
         # of, or whole lines other cores' kernels printed meanwhile.
         # The node's own output (a logger warning) may have made the shell
         # print its prompt again just before the echo.
-        m = self.boot.expect(r"\A(?:.*\n)*?(?:%s)?%s\n(?P<out>(?:.*\n)*?)%s" % (AGAIN, echo(expr), PROMPT),
+        m = self.boot.expect(r"\A(?:.*\n)*?(?:%s)?%s(?P<out>(?:.*\n)*?)%s" % (AGAIN, echo(expr), PROMPT),
                              timeout, after=mark)
         seconds = time.monotonic() - t0
         if int(m.group("n")) != self.prompt + 1:
