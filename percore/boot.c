@@ -83,6 +83,7 @@ void core_online(struct core *c)
 _Noreturn void core_idle(void)
 {
     for (;;) {
+        this_core()->progress++; /* idling: not a kernel stuck (watchdog_kernel_stuck) */
         console_poll();
         node_restart_poll();
         if (this_core()->node)

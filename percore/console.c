@@ -27,9 +27,9 @@ static volatile bool staying; /* the machine powers off with its console node: n
 
 /* The console lock names its holder (core id + 1, 0 when free), so that a
  * core that died holding it cannot silence the others: a waiter takes it
- * from a holder that is dead and has written nothing for STEAL_US (a dying
- * core still prints its last line, and at 115200 baud a whole kprintf takes
- * 90 ms). A core that faults (or takes an NMI or #MC) inside kprintf finds
+ * from a holder that is dead, stopped (its last NMI or line out: mark_dead)
+ * and has written nothing for STEAL_US (a dying core still prints its last
+ * line, and at 115200 baud a whole kprintf takes 90 ms). A core that faults (or takes an NMI or #MC) inside kprintf finds
  * it held by itself and prints its report anyway: `depth` counts those
  * nested holds. Taken with interrupts off; a core waiting for it or holding
  * it says so in at_console, and the watchdog does not take that for a hang. */
@@ -52,7 +52,7 @@ static void console_lock(void)
             depth++;
             return;
         }
-        if (cores[held - 1].state != CORE_DEAD || written != seen) {
+        if (cores[held - 1].state != CORE_DEAD || !cores[held - 1].stopped || written != seen) {
             since = 0;
             seen = written;
         } else if (!since) {

@@ -133,7 +133,9 @@ static int64_t ready_write(struct file *f, const void *buf, uint64_t len)
     if (__atomic_compare_exchange_n(&c->node_state, &booting, NODE_RUNNING, false, __ATOMIC_SEQ_CST,
                                     __ATOMIC_SEQ_CST)) {
         kprintf("node %u: up\n", c->id);
-        if (c->node_starts == 1 && __atomic_add_fetch(&nodes_up, 1, __ATOMIC_SEQ_CST) == nodes_wanted)
+        static bool counted[MAX_CORES]; /* a core's first node up, even a restarted one */
+        if (!counted[c->id] && (counted[c->id] = true) &&
+            __atomic_add_fetch(&nodes_up, 1, __ATOMIC_SEQ_CST) == nodes_wanted)
             kprintf("hydros: all %d nodes up, %lu ms after the first started\n", nodes_wanted,
                     (uptime_us() - boot_us) / 1000);
     }

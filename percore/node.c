@@ -373,7 +373,7 @@ int node_restart_ask(int core)
     if (core < 0 || core >= ncores || !mm_partition_of(core, NULL, NULL))
         return -ENXIO;
     struct core *c = &cores[core];
-    if (c->node_state == NODE_DEAD && core_alive(c) && watchdog_kernel_stuck(c))
+    if (c != this_core() && c->node_state == NODE_DEAD && core_alive(c) && watchdog_kernel_stuck(c))
         core_declare_dead(c, "its kernel is stuck where it hung its node; restarted whole");
     if (c->state == CORE_DEAD)
         return smp_restart_core(core);

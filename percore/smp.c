@@ -96,9 +96,14 @@ static void trampoline_for(const struct core *c, uint64_t cr3)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+/* An application core that did not come online is held in INIT, so that
+ * it cannot run the trampoline later with another core's arguments. (Core
+ * 0 is not: an INIT would send it to the BIOS, which no longer resumes.) */
 static void not_started(struct core *c)
 {
     kprintf("smp: core %u (lapic id %u) did not start; continuing without it\n", c->id, c->lapic_id);
+    if (c->id != 0)
+        lapic_send_init(c->lapic_id);
     c->state = CORE_ABSENT;
 }
 

@@ -79,16 +79,19 @@ uint32_t spinlock_self(void)
 }
 
 /* Gone: this core itself in an earlier life (the kernel takes no lock twice,
- * so a restarted core finds its own only that way), or a core that has not
- * been alive for LOCK_STEAL_US. Until then the waiter's interrupts may be
- * off: lock_wait excuses it to the watchdog (cleared at its next tick). */
+ * so a restarted core finds its own only that way), or a core stopped for
+ * LOCK_STEAL_US (dead and its last NMI out: mark_dead, or absent). Until
+ * then the waiter's interrupts may be off: lock_wait excuses it to the
+ * watchdog (cleared at its next tick). */
 bool spinlock_holder_gone(uint32_t holder, uint64_t *since)
 {
     struct core *me = this_core();
     if (holder == 0 || holder > (uint32_t)ncores)
         return false;
     struct core *h = &cores[holder - 1];
-    if (h != me && core_alive(h)) {
+    bool stopped = (h->state == CORE_DEAD && __atomic_load_n(&h->stopped, __ATOMIC_ACQUIRE)) ||
+                   h->state == CORE_ABSENT;
+    if (h != me && !stopped) {
         *since = 0;
         return false;
     }

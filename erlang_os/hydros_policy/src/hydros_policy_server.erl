@@ -3,9 +3,11 @@
 %% nodedown and every CHECK_MS, and decides about each death once, by the
 %% node's policy (hydros_policy): restart it (hydros:restart/1, which
 %% restarts a dead core whole) or leave it down, saying so on the console.
-%% It tells the other monitors what it decided, and a node that comes up
-%% what it knows, so that whoever leads next counts restarts where it left
-%% off. Policies start from /etc/hydros/policy.config in the boot archive
+%% It tells the other monitors what it decided, and every monitor tells a
+%% node that comes up what it knows (merged there), so that whoever leads
+%% next counts restarts where the last leader left off; a new monitor does
+%% not lead before it heard from another or SYNC_MS passed (core 0 back
+%% after a restart is the lowest node at once). Policies start from /etc/hydros/policy.config in the boot archive
 %% and change with hydros:policy/2, on every node at once. Every monitor
 %% also keeps its node in the mesh: every MEND_MS it connects to the
 %% running nodes it has no connection to (msgchan_dist:mend/0).
@@ -18,10 +20,12 @@
 -define(CONFIG, "/etc/hydros/policy.config").
 -define(CHECK_MS, 250).
 -define(MEND_MS, 1000).
+-define(SYNC_MS, 2000).
 
 -record(st, {table :: map(),              % hydros_policy's table
              restarts = #{} :: map(),     % Core => times of its restarts (ms)
-             handled = #{} :: map()}).    % Core => the node start whose death was decided
+             handled = #{} :: map(),      % Core => the node start whose death was decided
+             synced = false :: boolean()}). % heard from another monitor, or SYNC_MS passed
 
 -spec start_link() -> {ok, pid()} | {error, term()}.
 start_link() ->
@@ -56,6 +60,7 @@ init([]) ->
     ok = net_kernel:monitor_nodes(true),
     erlang:send_after(?CHECK_MS, self(), check),
     erlang:send_after(?MEND_MS, self(), mend),
+    erlang:send_after(?SYNC_MS, self(), synced),
     {ok, #st{table = Table}}.
 
 handle_call({policy, Core}, _From, St) ->
@@ -65,8 +70,11 @@ handle_cast({set, Core, Policy}, St = #st{table = T}) ->
     {noreply, St#st{table = T#{Core => Policy}}};
 handle_cast({decided, Core, Start, Restarts}, St) ->
     {noreply, note(Core, Start, Restarts, St)};
-handle_cast({known, Table, Restarts, Handled}, St) ->
-    {noreply, St#st{table = Table, restarts = Restarts, handled = Handled}}.
+handle_cast({known, Table, Restarts, Handled}, St = #st{table = T, restarts = R, handled = H}) ->
+    {noreply, St#st{table = maps:merge(T, Table),
+                    restarts = maps:merge_with(fun(_, A, B) -> lists:usort(A ++ B) end, R, Restarts),
+                    handled = maps:merge_with(fun(_, A, B) -> max(A, B) end, H, Handled),
+                    synced = true}}.
 
 handle_info(check, St) ->
     erlang:send_after(?CHECK_MS, self(), check),
@@ -78,16 +86,17 @@ handle_info(mend, St) ->
 handle_info({nodedown, _}, St) ->
     {noreply, check(St)};
 handle_info({nodeup, Node}, St = #st{table = T, restarts = R, handled = H}) ->
-    case leader(hydros:status()) =:= hydros:core() of
-        true -> gen_server:cast({?MODULE, Node}, {known, T, R, H});
-        false -> ok
-    end,
+    gen_server:cast({?MODULE, Node}, {known, T, R, H}),
     {noreply, St};
+handle_info(synced, St) ->
+    {noreply, St#st{synced = true}};
 handle_info(_, St) ->
     {noreply, St}.
 
 %% ---- deciding
 
+check(#st{synced = false} = St) ->
+    St;
 check(St) ->
     Status = hydros:status(),
     case leader(Status) =:= hydros:core() of
