@@ -192,28 +192,29 @@ static int64_t inject_write(struct file *f, const void *buf, uint64_t len)
     return err ? err : (int64_t)len;
 }
 
-/* "CORE": start that core's dead node again (node_restart_ask). */
-static int64_t restart_write(struct file *f, const void *buf, uint64_t len)
+/* A command that is just "CORE": act(core)'s error, or the whole write. */
+static int64_t core_only(const void *buf, uint64_t len, int (*act)(int))
 {
-    (void)f;
     char text[16], *end;
     int core = command_core(buf, len, text, sizeof(text), &end);
     if (core < 0 || (*end && *end != '\n'))
         return -EINVAL;
-    int err = node_restart_ask(core);
+    int err = act(core);
     return err ? err : (int64_t)len;
+}
+
+/* "CORE": start that core's dead node again (node_restart_ask). */
+static int64_t restart_write(struct file *f, const void *buf, uint64_t len)
+{
+    (void)f;
+    return core_only(buf, len, node_restart_ask);
 }
 
 /* "CORE": end that core's node (node_kill_ask). */
 static int64_t kill_write(struct file *f, const void *buf, uint64_t len)
 {
     (void)f;
-    char text[16], *end;
-    int core = command_core(buf, len, text, sizeof(text), &end);
-    if (core < 0 || (*end && *end != '\n'))
-        return -EINVAL;
-    int err = node_kill_ask(core);
-    return err ? err : (int64_t)len;
+    return core_only(buf, len, node_kill_ask);
 }
 
 static const struct file_ops self_ops = {.read = self_read, .release = text_release};

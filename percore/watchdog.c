@@ -126,9 +126,7 @@ static void declare_dead(struct core *t, const struct watch *w, enum watch_verdi
                      (now - w->beat_at) / 1000);
     if (t->nmi_answer.seq)
         snprintf(why + n, sizeof(why) - n, ", at rip %p", (void *)t->nmi_answer.rip);
-    if (!mark_dead(t, why))
-        return;
-    kprintf("*** core %u: dead (%s), declared by core %u; its rings are closed\n", t->id, why, this_core()->id);
+    core_declare_dead(t, why);
 }
 
 static void check_core(struct core *me, struct core *t, uint64_t now)

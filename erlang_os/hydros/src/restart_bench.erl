@@ -7,7 +7,7 @@
 %% one halt more and that reading. Once the node is back it reads the
 %% kernel's memory (it must not grow).
 -module(restart_bench).
--export([cycles/2, cycles/3, comes_back/2, answering/1, answered/1, wait_answers/2, back_probe/1]).
+-export([cycles/2, cycles/3, comes_back/2, answering/1, answered/1, back_probe/1]).
 
 -define(WAIT_MS, 30000).
 
@@ -100,22 +100,6 @@ wait_connected_until(Node, Until) ->
         false ->
             case erlang:monotonic_time(millisecond) < Until of
                 true -> timer:sleep(20), wait_connected_until(Node, Until);
-                false -> timeout
-            end
-    end.
-
-%% Waits until Node answers rpc:call: ok, or timeout after Ms.
--spec wait_answers(node(), non_neg_integer()) -> ok | timeout.
-wait_answers(Node, Ms) ->
-    Until = erlang:monotonic_time(millisecond) + Ms,
-    wait_answers_until(Node, Until).
-
-wait_answers_until(Node, Until) ->
-    case rpc:call(Node, erlang, node, [], 1000) of
-        Node -> ok;
-        _ ->
-            case erlang:monotonic_time(millisecond) < Until of
-                true -> timer:sleep(20), wait_answers_until(Node, Until);
                 false -> timeout
             end
     end.
