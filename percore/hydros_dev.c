@@ -114,6 +114,10 @@ static int render_kernel(char *out, int max)
 }
 
 static int64_t self_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_self); }
+static int64_t devices_read(struct file *f, void *buf, uint64_t len)
+{
+    return text_read(f, buf, len, devices_render);
+}
 static int64_t kernel_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_kernel); }
 static int64_t retired_read(struct file *f, void *buf, uint64_t len)
 {
@@ -227,10 +231,11 @@ static const struct file_ops poke_ops = {.write = poke_write};
 static const struct file_ops inject_ops = {.write = inject_write};
 static const struct file_ops restart_ops = {.write = restart_write};
 static const struct file_ops kill_ops = {.write = kill_write};
+static const struct file_ops devices_ops = {.read = devices_read, .release = text_release};
 
 /* The /dev/hydros files, then /dev/chan/K for every core K: filled
  * by the boot core (nodes_expect) before any node starts. */
-#define HYDROS_FILES 11
+#define HYDROS_FILES 12
 static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
@@ -243,6 +248,7 @@ static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/log", S_IFCHR | 0200, &node_io_log_ops, NULL},
     {"/dev/hydros/kernel", S_IFCHR | 0444, &kernel_ops, NULL},
     {"/dev/hydros/retired", S_IFCHR | 0444, &retired_ops, NULL},
+    {"/dev/hydros/devices", S_IFCHR | 0444, &devices_ops, NULL},
 };
 static char chan_paths[MAX_CORES][16];
 

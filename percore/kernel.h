@@ -93,6 +93,9 @@ struct core {
     volatile int node_starts;      /* nodes started on it, the first included */
     uint64_t gdt[7];
     struct tss tss;
+    /* The TSS's I/O permission bitmap, right after it (devices.c): a bit a
+     * port, 1 = closed, and the 0xFF byte the CPU wants past the end. */
+    uint8_t iomap[8192 + 1];
     uint8_t stack[KSTACK_SIZE] __attribute__((aligned(16)));
     uint8_t ist_stack[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 };
@@ -235,6 +238,13 @@ void lapic_send_ipi(uint32_t apic_id, uint8_t vector); /* fixed delivery */
 void lapic_send_nmi(uint32_t apic_id);
 void udelay(uint64_t us);
 uint64_t uptime_us(void); /* since the calibration, from the TSC */
+
+/* ---- devices.c: the devices nodes drive, and their ports' bitmaps. */
+void devices_init(const void *archive, uint64_t len); /* boot core, before any node */
+void devices_node_started(struct core *c); /* open the ports of the devices it holds */
+void devices_node_ended(struct core *c);   /* close them all */
+int devices_render(char *out, int max);    /* /dev/hydros/devices */
+int64_t sys_hydros_dev(uint64_t op, uint64_t a, uint64_t b);
 
 /* ---- sharedtext.c */
 uint64_t sharedtext_page(const void *src); /* a kernel page holding src's 4 KiB, shared; 0 if none */

@@ -299,6 +299,7 @@ int node_start(const void *archive, uint64_t archive_len)
     if ((err = start_from_archive(n)))
         goto fail;
     c->node = n;
+    devices_node_started(c);
     kprintf("node %u: started, partition %lu MiB\n", c->id, (end - base) >> 20);
     return 0;
 fail:
@@ -336,6 +337,7 @@ void node_exited(struct node *n)
     if (power_off)
         console_stay();
     c->node_state = NODE_DEAD;
+    devices_node_ended(c);
     c->node_pages = 0;
     c->node = NULL;
     if (power_off)

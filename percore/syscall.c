@@ -202,6 +202,7 @@ static const syscall_fn table[] = {
     SYS(281, sys_epoll_pwait), SYS(283, sys_timerfd_create), SYS(286, sys_timerfd_settime),
     SYS(287, sys_timerfd_gettime), SYS(291, sys_epoll_create1), SYS(292, sys_dup3),
     SYS(293, sys_pipe2), SYS(302, sys_prlimit64), SYS(318, sys_getrandom), SYS(439, sys_faccessat),
+    SYS(SYS_hydros_dev, sys_hydros_dev),
 };
 
 static uint8_t logged[MAX_CORES][512 / 8];

@@ -7,6 +7,8 @@
 #define HYDROS_UAPI_H
 #include <stdint.h>
 
+#include "hydros_abi.h" /* our own system call */
+
 #define EPERM 1
 #define ENOENT 2
 #define ESRCH 3

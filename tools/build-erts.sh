@@ -18,6 +18,9 @@ TREE=$TOP/build/otp
 OUT=$TOP/build/erts
 JOBS=${JOBS:-$(nproc)}
 STATIC_DRIVERS=${ERTS_STATIC_DRIVERS:-}
+# Our C inside the emulator (beam-patches/0002 compiles it in): copied into
+# erts/emulator/beam, only when changed, so make recompiles only what did.
+OWN_SOURCES=(bifs/hydros_bif.c bifs/hydros_bif.h percore/hydros_abi.h)
 
 # Why each flag: docs/erts-build.md.
 CONFIGURE_FLAGS=(
@@ -38,7 +41,7 @@ fingerprint() {
     {
         echo "$VERSION"
         printf '%s\n' "${CONFIGURE_FLAGS[@]}"
-        cat tools/build-erts.sh beam-patches/*.patch 2>/dev/null
+        cat tools/build-erts.sh beam-patches/*.patch "${OWN_SOURCES[@]}" 2>/dev/null
         if [ -n "$STATIC_DRIVERS" ]; then
             tr ',' '\n' <<<"$STATIC_DRIVERS" | xargs cat
         fi
@@ -87,6 +90,22 @@ apply_patches() {
         patch -d "$TREE" -p1 -s --forward --no-backup-if-mismatch <"$p" ||
             die "$p does not apply to OTP $(cat "$TREE/OTP_VERSION")"
         cp "$p" "$TREE/.hydros-patches/"
+    done
+    # configure wrote the emulator's Makefile from Makefile.in, which a
+    # patch may change: write it again (seconds; the flags stay).
+    if [ -f "$TREE/erts/config.status" ]; then
+        say "config.status (the patched Makefile.in)"
+        (cd "$TREE/erts" && ./config.status) >"$OUT/config-status.log" 2>&1 ||
+            { tail -20 "$OUT/config-status.log"; die "config.status failed"; }
+    fi
+}
+
+# Our own sources in the tree, copied only when they differ.
+copy_own_sources() {
+    local f
+    for f in "${OWN_SOURCES[@]}"; do
+        cmp -s "$f" "$TREE/erts/emulator/beam/$(basename "$f")" ||
+            cp "$f" "$TREE/erts/emulator/beam/"
     done
 }
 
@@ -154,6 +173,7 @@ main() {
     fetch_source
     [ "$(cat "$TREE/.hydros-version" 2>/dev/null)" = "$VERSION" ] || fresh_tree
     apply_patches
+    copy_own_sources
     export ERL_TOP=$TREE
     configure_tree
     build_emulator

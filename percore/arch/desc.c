@@ -3,8 +3,14 @@
  * permission bitmap). Double fault, NMI and machine check each run on an
  * interrupt stack of their own, so that a broken kernel stack still gives a
  * report and one of them arriving inside another does not overwrite it. */
+#include <stddef.h>
+#include <string.h>
+
 #include "arch/x86.h"
 #include "kernel.h"
+
+_Static_assert(offsetof(struct core, iomap) == offsetof(struct core, tss) + sizeof(struct tss),
+               "the I/O bitmap must follow the TSS (iomap_base is its offset)");
 
 struct idt_entry {
     uint16_t off_lo, sel;
@@ -45,13 +51,17 @@ void desc_init_core(struct core *c)
     c->gdt[2] = 0x0000920000000000ull; /* kernel data */
     c->gdt[3] = 0x0000F20000000000ull; /* user data */
     c->gdt[4] = 0x0020FA0000000000ull; /* user code, 64-bit */
-    c->gdt[5] = (sizeof(struct tss) - 1) | ((tss & 0xFFFFFF) << 16) | (0x89ull << 40) |
+    uint64_t limit = sizeof(struct tss) + sizeof(c->iomap) - 1; /* the I/O bitmap is in the segment */
+    c->gdt[5] = limit | ((tss & 0xFFFFFF) << 16) | (0x89ull << 40) |
                 ((tss >> 24 & 0xFF) << 56); /* available 64-bit TSS */
     c->gdt[6] = tss >> 32;
     c->tss.rsp[0] = (uint64_t)c->stack + KSTACK_SIZE;
     for (int i = 0; i < 3; i++) /* TSS ist[0] is IST1 */
         c->tss.ist[i] = (uint64_t)c->ist_stack[i] + IST_STACK_SIZE;
-    c->tss.iomap_base = sizeof(struct tss); /* no I/O bitmap yet: all ports denied to ring 3 */
+    /* The bitmap follows the TSS; every port is closed to ring 3 until a
+     * node that holds a device starts (devices.c). */
+    c->tss.iomap_base = sizeof(struct tss);
+    memset(c->iomap, 0xFF, sizeof(c->iomap));
 
     struct table_ptr g = {sizeof(c->gdt) - 1, (uint64_t)c->gdt};
     struct table_ptr i = {sizeof(idt) - 1, (uint64_t)idt};

@@ -1,0 +1,452 @@
+/* hydros_bif.c: the BIFs of modules hydros_cap and hydros_io, and the
+ * capability exclusion sets behind them (hydros_bif.h: how a set is shared
+ * and inherited).
+ *
+ * Built inside ERTS: tools/build-erts.sh copies this file, hydros_bif.h and
+ * percore/hydros_abi.h into erts/emulator/beam, and
+ * beam-patches/0002-hydros-capabilities.patch adds it to the emulator and
+ * the BIFs to bif.tab. The modules' .erl stubs are in erlang_os/hydros/src.
+ *
+ * Every BIF checks its arguments first (badarg), then the caller's
+ * exclusions (error({excluded, Cap})), then asks the kernel whether the
+ * node holds the device ({error, {owned_by, Core}} when another does), and
+ * only then touches hardware. Port IO itself runs in user mode through the
+ * core's TSS I/O bitmap, which the kernel opens for exactly the ports the
+ * node holds (percore/devices.c).
+ */
+#ifdef HAVE_CONFIG_H
+#  include "config.h"
+#endif
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "sys.h"
+#include "global.h"
+#include "bif.h"
+#include "big.h"
+#include "erl_process.h"
+#include "hydros_bif.h"
+#include "hydros_abi.h"
+
+struct hydros_excl {
+    erts_refc_t refc;
+    ErlOffHeap off_heap; /* binaries, funs and external pids in the list */
+    Eterm list;          /* in heap[] below */
+    Eterm heap[1];
+};
+
+/* ---- Capabilities, as the checks compare them. */
+
+enum cap_kind { CAP_TERM, CAP_PORT_IO, CAP_RAW_MEMORY, CAP_IRQ };
+
+/* A built-in capability is a kind and an inclusive range (`all` is the
+ * whole range); any other term is application-defined and compared whole. */
+struct cap {
+    enum cap_kind kind;
+    Uint64 lo, hi;
+    Eterm term;
+};
+
+#define PORT_MAX 0xFFFF
+#define IRQ_MAX 255
+
+/* One value or `all` (lo..max) into [lo, hi]; 0 if it is neither. */
+static int cap_range(Eterm v, Uint64 max, struct cap *c)
+{
+    Uint64 n;
+
+    if (v == am_all) {
+        c->lo = 0, c->hi = max;
+        return 1;
+    }
+    if (!term_to_Uint64(v, &n) || n > max)
+        return 0;
+    c->lo = c->hi = n;
+    return 1;
+}
+
+/* Term to capability; 0 when it names a built-in one badly. */
+static int cap_parse(Eterm t, struct cap *c)
+{
+    Eterm *tp;
+
+    c->term = t;
+    c->kind = CAP_TERM;
+    if (t == am_port_io || t == am_raw_memory || t == am_irq) {
+        c->kind = t == am_port_io ? CAP_PORT_IO : t == am_irq ? CAP_IRQ : CAP_RAW_MEMORY;
+        c->lo = 0;
+        c->hi = t == am_port_io ? PORT_MAX : t == am_irq ? IRQ_MAX : ~(Uint64)0;
+        return 1;
+    }
+    if (!is_tuple(t))
+        return 1;
+    tp = tuple_val(t);
+    if (tp[1] == am_port_io) {
+        c->kind = CAP_PORT_IO;
+        if (*tp != make_arityval(2))
+            return 0;
+        if (is_tuple_arity(tp[2], 2)) { /* {port_io, {Lo, Hi}} */
+            Eterm *r = tuple_val(tp[2]);
+            Uint64 lo, hi;
+            if (!term_to_Uint64(r[1], &lo) || !term_to_Uint64(r[2], &hi) || lo > hi || hi > PORT_MAX)
+                return 0;
+            c->lo = lo, c->hi = hi;
+            return 1;
+        }
+        return cap_range(tp[2], PORT_MAX, c);
+    }
+    if (tp[1] == am_irq) {
+        c->kind = CAP_IRQ;
+        return *tp == make_arityval(2) && cap_range(tp[2], IRQ_MAX, c);
+    }
+    if (tp[1] == am_raw_memory) {
+        c->kind = CAP_RAW_MEMORY;
+        if (*tp == make_arityval(2) && tp[2] == am_all) {
+            c->lo = 0, c->hi = ~(Uint64)0;
+            return 1;
+        }
+        return *tp == make_arityval(3) && term_to_Uint64(tp[2], &c->lo) &&
+               term_to_Uint64(tp[3], &c->hi) && c->lo <= c->hi;
+    }
+    return 1;
+}
+
+static int cap_covers(const struct cap *excl, const struct cap *want)
+{
+    if (excl->kind != want->kind)
+        return 0;
+    if (excl->kind == CAP_TERM)
+        return EQ(excl->term, want->term);
+    return excl->lo <= want->hi && want->lo <= excl->hi;
+}
+
+int hydros_excl_valid(Eterm list)
+{
+    struct cap c;
+
+    while (is_list(list)) {
+        Eterm *cell = list_val(list);
+        if (!cap_parse(CAR(cell), &c))
+            return 0;
+        list = CDR(cell);
+    }
+    return is_nil(list);
+}
+
+/* Is p excluded from want? */
+static int excl_denies(Process *p, const struct cap *want)
+{
+    Eterm l;
+    struct cap c;
+
+    if (!p->hydros_excl)
+        return 0;
+    for (l = p->hydros_excl->list; is_list(l); l = CDR(list_val(l)))
+        if (cap_parse(CAR(list_val(l)), &c) && cap_covers(&c, want))
+            return 1;
+    return 0;
+}
+
+/* error({excluded, Cap}) in p; the BIF then returns THE_NON_VALUE. */
+static void raise_excluded(Process *p, Eterm cap)
+{
+    Eterm *hp = HAlloc(p, 3);
+    p->fvalue = TUPLE2(hp, am_excluded, cap);
+    p->freason = EXC_ERROR;
+}
+
+int hydros_excl_denies(Process *p, Eterm cap)
+{
+    struct cap want = {CAP_TERM, 0, 0, cap};
+
+    if (!excl_denies(p, &want))
+        return 0;
+    raise_excluded(p, cap);
+    return 1;
+}
+
+/* ---- Exclusion sets. */
+
+static int list_has(Eterm list, Eterm t)
+{
+    for (; is_list(list); list = CDR(list_val(list)))
+        if (EQ(CAR(list_val(list)), t))
+            return 1;
+    return 0;
+}
+
+/* Is the element at cell of add in neither old nor earlier in add? */
+static int is_new(Eterm old, Eterm add, Eterm *cell)
+{
+    Eterm l;
+
+    if (list_has(old, CAR(cell)))
+        return 0;
+    for (l = add; list_val(l) != cell; l = CDR(list_val(l)))
+        if (EQ(CAR(list_val(l)), CAR(cell)))
+            return 0;
+    return 1;
+}
+
+/* old plus what add (a valid list) has that old lacks, as a new reference;
+ * old itself, with one more reference, when add brings nothing new. */
+static struct hydros_excl *excl_union(struct hydros_excl *old, Eterm add)
+{
+    Eterm old_list = old ? old->list : NIL;
+    Uint words = 0, n = 0;
+    Eterm l, *hp, *cell;
+    struct hydros_excl *x;
+
+    for (l = add; is_list(l); l = CDR(list_val(l)))
+        if (is_new(old_list, add, list_val(l))) {
+            words += size_object(CAR(list_val(l))) + 2;
+            n++;
+        }
+    if (n == 0) {
+        if (old)
+            erts_refc_inc(&old->refc, 2);
+        return old;
+    }
+    for (l = old_list; is_list(l); l = CDR(list_val(l)))
+        words += size_object(CAR(list_val(l))) + 2;
+
+    x = erts_alloc(ERTS_ALC_T_HYDROS_EXCL, offsetof(struct hydros_excl, heap) + words * sizeof(Eterm));
+    erts_refc_init(&x->refc, 1);
+    ERTS_INIT_OFF_HEAP(&x->off_heap);
+    /* Cells first, then the elements: old's in order, then add's new ones. */
+    cell = x->heap;
+    hp = x->heap + 2 * (n + erts_list_length(old_list));
+    for (l = old_list; is_list(l); l = CDR(list_val(l))) {
+        Eterm e = CAR(list_val(l));
+        cell[0] = copy_struct(e, size_object(e), &hp, &x->off_heap);
+        cell[1] = make_list(cell + 2);
+        cell += 2;
+    }
+    for (l = add; is_list(l); l = CDR(list_val(l))) {
+        Eterm e = CAR(list_val(l));
+        if (!is_new(old_list, add, list_val(l)))
+            continue;
+        cell[0] = copy_struct(e, size_object(e), &hp, &x->off_heap);
+        cell[1] = make_list(cell + 2);
+        cell += 2;
+    }
+    cell[-1] = NIL;
+    x->list = make_list(x->heap);
+    return x;
+}
+
+void hydros_excl_release(struct hydros_excl *x)
+{
+    if (x && erts_refc_dectest(&x->refc, 0) == 0) {
+        erts_cleanup_offheap(&x->off_heap);
+        erts_free(ERTS_ALC_T_HYDROS_EXCL, x);
+    }
+}
+
+struct hydros_excl *hydros_excl_spawn(Process *parent, ErlSpawnOpts *so)
+{
+    struct hydros_excl *base = parent ? parent->hydros_excl : NULL;
+
+    if (so->flags & SPO_HYDROS_EXCL)
+        return excl_union(base, so->hydros_excl);
+    if (base)
+        erts_refc_inc(&base->refc, 2);
+    return base;
+}
+
+Eterm hydros_excl_dist_opts(Process *p, Eterm opts)
+{
+    struct hydros_excl *x = p->hydros_excl;
+    Uint sz;
+    Eterm *hp, copy, opt;
+
+    if (!x)
+        return opts;
+    sz = size_object(x->list);
+    hp = HAlloc(p, sz + 3 + 2);
+    copy = copy_struct(x->list, sz, &hp, &MSO(p));
+    opt = TUPLE2(hp, am_exclusions, copy);
+    hp += 3;
+    return CONS(hp, opt, opts);
+}
+
+/* ---- hydros_cap */
+
+BIF_RETTYPE hydros_cap_exclude_1(BIF_ALIST_1)
+{
+    struct hydros_excl *x;
+
+    if (!hydros_excl_valid(BIF_ARG_1))
+        BIF_ERROR(BIF_P, BADARG);
+    /* Only this process ever reads or replaces its own set (and its
+     * children, at spawn, from this process's own scheduler). */
+    x = excl_union(BIF_P->hydros_excl, BIF_ARG_1);
+    hydros_excl_release(BIF_P->hydros_excl);
+    BIF_P->hydros_excl = x;
+    BIF_RET(am_ok);
+}
+
+BIF_RETTYPE hydros_cap_exclusions_0(BIF_ALIST_0)
+{
+    struct hydros_excl *x = BIF_P->hydros_excl;
+    Uint sz;
+    Eterm *hp;
+
+    if (!x)
+        BIF_RET(NIL);
+    sz = size_object(x->list);
+    hp = HAlloc(BIF_P, sz);
+    BIF_RET(copy_struct(x->list, sz, &hp, &MSO(BIF_P)));
+}
+
+BIF_RETTYPE hydros_cap_check_1(BIF_ALIST_1)
+{
+    struct cap want;
+
+    if (!cap_parse(BIF_ARG_1, &want))
+        BIF_ERROR(BIF_P, BADARG);
+    if (excl_denies(BIF_P, &want)) {
+        raise_excluded(BIF_P, BIF_ARG_1);
+        return THE_NON_VALUE;
+    }
+    BIF_RET(am_ok);
+}
+
+/* ---- hydros_io: the kernel's answers */
+
+/* Port IO and hand-overs of this node exclude each other, so a port is
+ * never used after the kernel closed it (a #GP would end the node). */
+static pthread_rwlock_t io_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static long dev_call(long op, long a, long b)
+{
+    long r = syscall(SYS_hydros_dev, op, a, b);
+    return r < 0 ? -errno : r;
+}
+
+/* {error, Reason} for a kernel answer that is not 0. */
+static Eterm dev_error(Process *p, long r)
+{
+    Eterm *hp, reason;
+
+    if (r > 0) {
+        hp = HAlloc(p, 3 + 3);
+        reason = TUPLE2(hp, am_owned_by, make_small(r - 1));
+        hp += 3;
+    } else {
+        const char *s = r == -ENOENT ? "no_device" : r == -ESRCH ? "no_core" : erl_errno_id(-r);
+        reason = erts_atom_put((byte *)s, sys_strlen(s), ERTS_ATOM_ENC_LATIN1, 1);
+        hp = HAlloc(p, 3);
+    }
+    return TUPLE2(hp, am_error, reason);
+}
+
+/* ---- hydros_io: port IO */
+
+static Uint port_in(Uint port, int width)
+{
+    uint16_t pt = (uint16_t)port;
+    uint8_t b;
+    uint16_t w;
+    uint32_t l;
+
+    switch (width) {
+    case 1:
+        __asm__ volatile("inb %1, %0" : "=a"(b) : "Nd"(pt));
+        return b;
+    case 2:
+        __asm__ volatile("inw %1, %0" : "=a"(w) : "Nd"(pt));
+        return w;
+    default:
+        __asm__ volatile("inl %1, %0" : "=a"(l) : "Nd"(pt));
+        return l;
+    }
+}
+
+static void port_out(Uint port, int width, Uint v)
+{
+    uint16_t pt = (uint16_t)port;
+
+    switch (width) {
+    case 1:
+        __asm__ volatile("outb %0, %1" : : "a"((uint8_t)v), "Nd"(pt));
+        break;
+    case 2:
+        __asm__ volatile("outw %0, %1" : : "a"((uint16_t)v), "Nd"(pt));
+        break;
+    default:
+        __asm__ volatile("outl %0, %1" : : "a"((uint32_t)v), "Nd"(pt));
+        break;
+    }
+}
+
+/* One port access of width bytes; value_t is THE_NON_VALUE for a read. */
+static Eterm port_io(Process *p, Eterm port_t, int width, Eterm value_t)
+{
+    Uint port, value = 0;
+    struct cap want;
+    long r;
+
+    if (!term_to_Uint(port_t, &port) || port > PORT_MAX + 1 - width)
+        BIF_ERROR(p, BADARG);
+    if (is_value(value_t) &&
+        (!term_to_Uint(value_t, &value) || (width < 4 && value >> (8 * width) != 0) ||
+         value > 0xFFFFFFFFu))
+        BIF_ERROR(p, BADARG);
+    want.kind = CAP_PORT_IO;
+    want.lo = port;
+    want.hi = port + width - 1;
+    if (excl_denies(p, &want)) {
+        Eterm *hp = HAlloc(p, 3);
+        raise_excluded(p, TUPLE2(hp, am_port_io, port_t));
+        return THE_NON_VALUE;
+    }
+    pthread_rwlock_rdlock(&io_lock);
+    r = dev_call(HYDROS_DEV_PORT, port, port + width - 1);
+    if (r == 0) {
+        if (is_value(value_t))
+            port_out(port, width, value);
+        else
+            value = port_in(port, width);
+    }
+    pthread_rwlock_unlock(&io_lock);
+    if (r != 0)
+        return dev_error(p, r);
+    if (is_value(value_t))
+        return am_ok;
+    return make_small(value); /* 32 bits at most */
+}
+
+BIF_RETTYPE hydros_io_in8_1(BIF_ALIST_1) { return port_io(BIF_P, BIF_ARG_1, 1, THE_NON_VALUE); }
+BIF_RETTYPE hydros_io_in16_1(BIF_ALIST_1) { return port_io(BIF_P, BIF_ARG_1, 2, THE_NON_VALUE); }
+BIF_RETTYPE hydros_io_in32_1(BIF_ALIST_1) { return port_io(BIF_P, BIF_ARG_1, 4, THE_NON_VALUE); }
+BIF_RETTYPE hydros_io_out8_2(BIF_ALIST_2) { return port_io(BIF_P, BIF_ARG_1, 1, BIF_ARG_2); }
+BIF_RETTYPE hydros_io_out16_2(BIF_ALIST_2) { return port_io(BIF_P, BIF_ARG_1, 2, BIF_ARG_2); }
+BIF_RETTYPE hydros_io_out32_2(BIF_ALIST_2) { return port_io(BIF_P, BIF_ARG_1, 4, BIF_ARG_2); }
+
+/* ---- hydros_io: ownership */
+
+BIF_RETTYPE hydros_io_give_2(BIF_ALIST_2)
+{
+    char name[HYDROS_DEV_NAME_MAX];
+    Atom *a;
+    long r;
+
+    if (!is_atom(BIF_ARG_1) || !is_small(BIF_ARG_2) || signed_val(BIF_ARG_2) < 0)
+        BIF_ERROR(BIF_P, BADARG);
+    if (hydros_excl_denies(BIF_P, am_device_control))
+        return THE_NON_VALUE;
+    a = atom_tab(atom_val(BIF_ARG_1));
+    if (a->len >= HYDROS_DEV_NAME_MAX)
+        BIF_RET(dev_error(BIF_P, -ENOENT));
+    sys_memcpy(name, a->name, a->len);
+    name[a->len] = '\0';
+    pthread_rwlock_wrlock(&io_lock);
+    r = dev_call(HYDROS_DEV_GIVE, (long)name, signed_val(BIF_ARG_2));
+    pthread_rwlock_unlock(&io_lock);
+    BIF_RET(r == 0 ? am_ok : dev_error(BIF_P, r));
+}

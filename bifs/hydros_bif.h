@@ -1,0 +1,30 @@
+/* hydros_bif.h: what the patched ERTS files call of hydros_bif.c.
+ *
+ * Capability exclusions: every process may carry a list of things it must
+ * never do (hydros_cap). The list lives off the process heap in a shared,
+ * immutable, reference-counted set; a process points to it from
+ * `Process.hydros_excl` (NULL: no limit). A child shares its parent's set
+ * (erl_create_process), a spawn option `{exclusions, L}` adds to it, and a
+ * remote spawn carries it as that option (dist.c). Nothing ever removes an
+ * entry: a set is replaced only by a larger one.
+ */
+#ifndef HYDROS_BIF_H
+#define HYDROS_BIF_H
+
+struct hydros_excl;
+
+/* A valid exclusion list (proper, every built-in capability well formed)? */
+int hydros_excl_valid(Eterm list);
+/* The set a new process gets: the parent's (NULL for a remote spawn) plus
+ * the spawn option's list, if the options had one (SPO_HYDROS_EXCL). */
+struct hydros_excl *hydros_excl_spawn(Process *parent, ErlSpawnOpts *so);
+void hydros_excl_release(struct hydros_excl *x);
+/* Opts with `{exclusions, OwnList}` in front, built on p's heap, when p is
+ * limited: a remote spawn never sheds the caller's exclusions. */
+Eterm hydros_excl_dist_opts(Process *p, Eterm opts);
+/* Raises error({excluded, Cap}) in p when p is excluded from the built-in
+ * capability Cap (an atom: open_port, code_load, node_control,
+ * device_control). 0 when allowed; otherwise a BIF returns THE_NON_VALUE. */
+int hydros_excl_denies(Process *p, Eterm cap);
+
+#endif

@@ -1,0 +1,56 @@
+/* The device table, pure logic (host-tested in tests/unit/test_devtab.c);
+ * devices.c keeps the machine's one table and acts on it.
+ *
+ * A device is a name and the IO port ranges it answers on, held by one
+ * core's node at a time. The table comes from /etc/hydros/devices in the
+ * boot archive, one device a line:
+ *     # comment
+ *     NAME CORE port:FIRST-LAST [port:FIRST-LAST ...]
+ * (numbers in C syntax: 0x70 or 112; port:0x80 is one port). A line that
+ * does not parse, names a core beyond the machine's, repeats a name or
+ * shares a port with an earlier device is reported and left out; the rest
+ * of the table stands.
+ *
+ * A core's I/O permission bitmap (the TSS's: one bit a port, 0 = open)
+ * has exactly the ports of the devices its node holds open. */
+#ifndef HYDROS_DEVTAB_H
+#define HYDROS_DEVTAB_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hydros_abi.h"
+
+#define DEV_MAX 32
+#define DEV_RANGES 4
+#define IOMAP_BYTES 8192 /* 65536 ports, one bit each */
+
+struct dev_range {
+    uint16_t first, last;
+};
+
+struct device {
+    char name[HYDROS_DEV_NAME_MAX];
+    int holder; /* the core whose node drives it */
+    int nports;
+    struct dev_range ports[DEV_RANGES];
+};
+
+struct devtab {
+    int n;
+    struct device dev[DEV_MAX];
+};
+
+/* Parses a whole file into t (emptied first). bad(line, why) is told of
+ * each line left out. Returns the number of devices. */
+int devtab_parse(struct devtab *t, const char *text, size_t len, int ncores,
+                 void (*bad)(int line, const char *why));
+/* The device whose ranges hold every port of first..last; NULL if none. */
+struct device *devtab_port_device(struct devtab *t, unsigned first, unsigned last);
+struct device *devtab_find(struct devtab *t, const char *name);
+/* core's bitmap: every port closed but those of the devices it holds. */
+void devtab_iomap(const struct devtab *t, int core, uint8_t iomap[IOMAP_BYTES]);
+/* Opens (open) or closes the ports of d in a bitmap. */
+void devtab_iomap_set(const struct device *d, uint8_t iomap[IOMAP_BYTES], bool open);
+
+#endif
