@@ -121,17 +121,19 @@ $(B)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(UNIT_DEPS_$$*)
 -include $(UNIT_BINS:=.d)
 
 # ERTS first: test_elf also checks the real beam.smp (it skips that part without one).
-# Then EUnit, on the host's erl: erlang_os/*/test/*_tests.erl, with the apps' modules.
+# Then EUnit, on the host's erl: erlang_os/*/test/*_tests.erl, with the apps' modules;
+# and the EUnit tests that need our own ERTS's BIFs (erlang_os/*/test_erts/) on it.
 ERL_TEST_SRCS := $(wildcard erlang_os/*/test/*_tests.erl)
 ERL_TEST_MODS := $(basename $(notdir $(ERL_TEST_SRCS)))
 erl_empty :=
 erl_space := $(erl_empty) $(erl_empty)
-unit-test: deps $(UNIT_BINS) $(ERTS_BEAM) $(ERL_BEAMS) $(ERL_APPS)
+unit-test: deps $(UNIT_BINS) $(ERTS_BEAM) $(ROOTFS_STAMP) $(ERL_BEAMS) $(ERL_APPS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 	@mkdir -p $(B)/erlang_os/test
 	erlc -Werror -o $(B)/erlang_os/test $(ERL_TEST_SRCS)
 	erl -noshell $(addprefix -pa ,$(wildcard $(B)/erlang_os/lib/*/ebin)) -pa $(B)/erlang_os/test \
 	  -eval 'case eunit:test([$(subst $(erl_space),$(erts_comma),$(ERL_TEST_MODS))], [verbose]) of ok -> halt(0); _ -> halt(1) end'
+	tests/host/eunit_erts.sh
 
 # Small static programs that boot tests run as a node instead of ERTS.
 $(B)/progs/%: tests/boot/progs/%.c | deps

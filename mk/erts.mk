@@ -21,7 +21,10 @@ ERL_BOOT := $(wildcard /usr/lib/erlang/releases/*/no_dot_erlang.boot)
 
 .PHONY: erts rootfs host-test erts-syscalls erts-clean
 
-$(ERTS_BEAM): tools/build-erts.sh $(ERTS_PATCHES) $(subst $(erts_comma), ,$(ERTS_STATIC_DRIVERS)) | deps
+# Our C compiled inside the emulator (tools/build-erts.sh: OWN_SOURCES).
+ERTS_OWN_SOURCES := bifs/hydros_bif.c bifs/hydros_bif.h percore/hydros_abi.h
+$(ERTS_BEAM): tools/build-erts.sh $(ERTS_PATCHES) $(ERTS_OWN_SOURCES) \
+		$(subst $(erts_comma), ,$(ERTS_STATIC_DRIVERS)) | deps
 	tools/build-erts.sh
 	@touch $@
 erts: $(ERTS_BEAM)

@@ -23,7 +23,7 @@ BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
 # the reply: other nodes' output (each line [cN]-prefixed by core 0's kernel)
 # and the kernel's own lines, which always start a line of their own (its
 # fault dumps included: "*** node N ...", then indented register lines).
-OTHER_LINE = (r"(?:\[c\d+\] |node \d+[:,] |hydros: |hydros_policy: |smp: |core \d+[ :]|\*\*\* (?:core|node) \d+"
+OTHER_LINE = (r"(?:\[c\d+\] |node \d+[:,] |hydros: |hydros_policy: |smp: |devices: |core \d+[ :]|\*\*\* (?:core|node) \d+"
               r"|  (?:rip|rax|rsi|r8 |r9 |r12|r13|at) )")
 NOT_REPLY = re.compile("^" + OTHER_LINE)
 # Such lines can also cut into the echo of what was typed: the kernel ends

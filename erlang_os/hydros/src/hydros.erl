@@ -5,7 +5,7 @@
 -module(hydros).
 -export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
          inject/2, restart/1, kill/1, policy/1, policy/2, channels/0, console_core/0, kernel_memory/0,
-         retired/0]).
+         retired/0, devices/0, spawn_restricted/3]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -153,15 +153,39 @@ policy(Core) when is_integer(Core), Core >= 0; Core =:= default ->
 %% Changes it on every node, from a restart type or a map of some of the
 %% keys: ok or {error, {bad_policy, P}}.
 policy(Core, Policy) when is_integer(Core), Core >= 0; Core =:= default ->
+    ok = hydros_cap:check(node_control),
     hydros_policy_server:set_policy(Core, Policy).
 
 %% A command written to a /dev/hydros file: ok, or {error, E} with the
-%% file's errno named by Errors where it has a name there.
+%% file's errno named by Errors where it has a name there. The caller
+%% needs node_control (error({excluded, node_control}) otherwise).
 command(File, Text, Errors) ->
+    ok = hydros_cap:check(node_control),
     case prim_file:write_file(File, Text) of
         ok -> ok;
         {error, Errno} -> {error, maps:get(Errno, Errors, Errno)}
     end.
+
+%% The devices nodes drive themselves (hydros_io), as the kernel holds
+%% them: #{name, core (its holder), open (its node runs, so its ports are
+%% open on that core), ports => [{First, Last}]}.
+devices() ->
+    {ok, Text} = prim_file:read_file("/dev/hydros/devices"),
+    [begin
+         [Name, <<"c", C/binary>>, State | Ports] = binary:split(L, <<" ">>, [global]),
+         #{name => binary_to_atom(Name), core => binary_to_integer(C), open => State =:= <<"open">>,
+           ports => [begin
+                         [<<"port:0x", F/binary>>, <<"0x", T/binary>>] = binary:split(P, <<"-">>),
+                         {binary_to_integer(F, 16), binary_to_integer(T, 16)}
+                     end || P <- Ports]}
+     end || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
+
+%% Runs Fun on Node in a new process that may never do what Exclusions
+%% name, nor may any process it starts, here or on any node
+%% (hydros_cap): for untrusted code. Returns its pid, as spawn/2.
+-spec spawn_restricted(node(), fun(() -> term()), [hydros_cap:capability()]) -> pid().
+spawn_restricted(Node, Fun, Exclusions) when is_atom(Node), is_function(Fun, 0), is_list(Exclusions) ->
+    spawn_opt(Node, Fun, [{exclusions, Exclusions}]).
 
 %% The kernel's memory, shared by every core: pool_free_kib (its page pool),
 %% heap_kib (the pool's pages the heap holds), heap_in_use (bytes),
