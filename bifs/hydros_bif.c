@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "sys.h"
@@ -29,6 +30,8 @@
 #include "bif.h"
 #include "big.h"
 #include "erl_process.h"
+#include "erl_binary.h"
+#include "erl_bif_unique.h"
 #include "hydros_bif.h"
 #include "hydros_abi.h"
 
@@ -322,9 +325,9 @@ BIF_RETTYPE hydros_cap_check_1(BIF_ALIST_1)
  * never used after the kernel closed it (a #GP would end the node). */
 static pthread_rwlock_t io_lock = PTHREAD_RWLOCK_INITIALIZER;
 
-static long dev_call(long op, long a, long b)
+static long dev_call(long op, long a, long b, long c)
 {
-    long r = syscall(SYS_hydros_dev, op, a, b);
+    long r = syscall(SYS_hydros_dev, op, a, b, c);
     return r < 0 ? -errno : r;
 }
 
@@ -338,7 +341,13 @@ static Eterm dev_error(Process *p, long r)
         reason = TUPLE2(hp, am_owned_by, make_small(r - 1));
         hp += 3;
     } else {
-        const char *s = r == -ENOENT ? "no_device" : r == -ESRCH ? "no_core" : erl_errno_id(-r);
+        const char *s = r == -ENOENT   ? "no_device"
+                        : r == -ESRCH  ? "no_core"
+                        : r == -EBUSY  ? "mapped"    /* give: unmap its registers first */
+                        : r == -EACCES ? "ram"       /* map: memory, never a device's */
+                        : r == -EROFS  ? "read_only" /* write: the device's range is :ro */
+                        : r == -EBADF  ? "unmapped"
+                                       : erl_errno_id(-r);
         reason = erts_atom_put((byte *)s, sys_strlen(s), ERTS_ATOM_ENC_LATIN1, 1);
         hp = HAlloc(p, 3);
     }
@@ -406,7 +415,7 @@ static Eterm port_io(Process *p, Eterm port_t, int width, Eterm value_t)
         return THE_NON_VALUE;
     }
     pthread_rwlock_rdlock(&io_lock);
-    r = dev_call(HYDROS_DEV_PORT, port, port + width - 1);
+    r = dev_call(HYDROS_DEV_PORT, port, port + width - 1, 0);
     if (r == 0) {
         if (is_value(value_t))
             port_out(port, width, value);
@@ -446,7 +455,251 @@ BIF_RETTYPE hydros_io_give_2(BIF_ALIST_2)
     sys_memcpy(name, a->name, a->len);
     name[a->len] = '\0';
     pthread_rwlock_wrlock(&io_lock);
-    r = dev_call(HYDROS_DEV_GIVE, (long)name, signed_val(BIF_ARG_2));
+    r = dev_call(HYDROS_DEV_GIVE, (long)name, signed_val(BIF_ARG_2), 0);
     pthread_rwlock_unlock(&io_lock);
     BIF_RET(r == 0 ? am_ok : dev_error(BIF_P, r));
+}
+
+/* ---- hydros_io: device registers (MMIO) */
+
+/* A mapping, behind a handle (a magic reference: it cannot be forged, and
+ * on another node it is no handle at all). Unmapped when its last
+ * reference goes, or by unmap/1. */
+struct mmio {
+    uintptr_t addr; /* where phys is in this node; 0 once unmapped */
+    Uint64 phys, size;
+    int writable;
+};
+
+static void mmio_unmap(struct mmio *m)
+{
+    uintptr_t page;
+
+    pthread_rwlock_wrlock(&io_lock);
+    if (m->addr) {
+        page = m->addr & ~(uintptr_t)4095;
+        munmap((void *)page, ((m->addr + m->size + 4095) & ~(uintptr_t)4095) - page);
+        m->addr = 0;
+    }
+    pthread_rwlock_unlock(&io_lock);
+}
+
+static int mmio_dtor(Binary *bin)
+{
+    mmio_unmap(ERTS_MAGIC_BIN_DATA(bin));
+    return 1;
+}
+
+/* The mapping behind a handle; NULL for anything else. */
+static struct mmio *mmio_of(Eterm handle)
+{
+    Binary *bin;
+
+    if (!is_internal_magic_ref(handle))
+        return NULL;
+    bin = erts_magic_ref2bin(handle);
+    return ERTS_MAGIC_BIN_DESTRUCTOR(bin) == mmio_dtor ? ERTS_MAGIC_BIN_DATA(bin) : NULL;
+}
+
+/* Raises {excluded, {raw_memory, Lo, Hi}} when p may not touch lo..hi. */
+static int raw_memory_denied(Process *p, Uint64 lo, Uint64 hi)
+{
+    struct cap want = {CAP_RAW_MEMORY, lo, hi, NIL};
+    Eterm *hp, lo_t, hi_t;
+
+    if (!excl_denies(p, &want))
+        return 0;
+    lo_t = erts_make_integer((Uint)lo, p);
+    hi_t = erts_make_integer((Uint)hi, p);
+    hp = HAlloc(p, 4);
+    raise_excluded(p, TUPLE3(hp, am_raw_memory, lo_t, hi_t));
+    return 1;
+}
+
+BIF_RETTYPE hydros_io_map_2(BIF_ALIST_2)
+{
+    Uint64 phys, size, out[2];
+    Binary *bin;
+    struct mmio *m;
+    Eterm *hp, ref;
+    long r;
+
+    if (!term_to_Uint64(BIF_ARG_1, &phys) || !term_to_Uint64(BIF_ARG_2, &size) || size == 0 ||
+        phys + size - 1 < phys)
+        BIF_ERROR(BIF_P, BADARG);
+    if (raw_memory_denied(BIF_P, phys, phys + size - 1))
+        return THE_NON_VALUE;
+    r = dev_call(HYDROS_DEV_MAP, (long)phys, (long)size, (long)out);
+    if (r != 0)
+        BIF_RET(dev_error(BIF_P, r));
+    bin = erts_create_magic_binary(sizeof(struct mmio), mmio_dtor);
+    m = ERTS_MAGIC_BIN_DATA(bin);
+    m->addr = (uintptr_t)out[0];
+    m->writable = out[1] != 0;
+    m->phys = phys;
+    m->size = size;
+    hp = HAlloc(BIF_P, ERTS_MAGIC_REF_THING_SIZE + 3);
+    ref = erts_mk_magic_ref(&hp, &MSO(BIF_P), bin);
+    BIF_RET(TUPLE2(hp, am_ok, ref));
+}
+
+BIF_RETTYPE hydros_io_unmap_1(BIF_ALIST_1)
+{
+    struct mmio *m = mmio_of(BIF_ARG_1);
+
+    if (!m)
+        BIF_ERROR(BIF_P, BADARG);
+    mmio_unmap(m);
+    BIF_RET(am_ok);
+}
+
+/* Checks an access of len bytes at off through handle h: badarg for a bad
+ * handle or range (width > 0: aligned to it), the caller's raw_memory
+ * exclusions. NULL when it raised. */
+static struct mmio *mmio_access(Process *p, Eterm h, Eterm off_t, Uint64 len, Uint64 align, Uint64 *off)
+{
+    struct mmio *m = mmio_of(h);
+
+    if (!m || !term_to_Uint64(off_t, off) || len > m->size || *off > m->size - len || *off % align) {
+        p->freason = BADARG;
+        return NULL;
+    }
+    if (len && raw_memory_denied(p, m->phys + *off, m->phys + *off + len - 1))
+        return NULL;
+    return m;
+}
+
+static int width_bytes(Eterm w)
+{
+    if (w == make_small(8) || w == make_small(16) || w == make_small(32) || w == make_small(64))
+        return (int)(signed_val(w) / 8);
+    return 0;
+}
+
+BIF_RETTYPE hydros_io_read_3(BIF_ALIST_3)
+{
+    int w = width_bytes(BIF_ARG_3);
+    Uint64 off, v = 0;
+    struct mmio *m;
+    volatile void *at;
+
+    if (!w)
+        BIF_ERROR(BIF_P, BADARG);
+    if (!(m = mmio_access(BIF_P, BIF_ARG_1, BIF_ARG_2, w, w, &off)))
+        return THE_NON_VALUE;
+    pthread_rwlock_rdlock(&io_lock);
+    at = (volatile void *)(m->addr + off);
+    if (m->addr) {
+        switch (w) {
+        case 1: v = *(volatile uint8_t *)at; break;
+        case 2: v = *(volatile uint16_t *)at; break;
+        case 4: v = *(volatile uint32_t *)at; break;
+        default: v = *(volatile uint64_t *)at; break;
+        }
+    }
+    pthread_rwlock_unlock(&io_lock);
+    if (!m->addr)
+        BIF_RET(dev_error(BIF_P, -EBADF));
+    BIF_RET(erts_make_integer((Uint)v, BIF_P));
+}
+
+BIF_RETTYPE hydros_io_write_4(BIF_ALIST_4)
+{
+    int w = width_bytes(BIF_ARG_3);
+    Uint64 off, v;
+    struct mmio *m;
+    volatile void *at;
+    long r = 0;
+
+    if (!w || !term_to_Uint64(BIF_ARG_4, &v) || (w < 8 && v >> (8 * w) != 0))
+        BIF_ERROR(BIF_P, BADARG);
+    if (!(m = mmio_access(BIF_P, BIF_ARG_1, BIF_ARG_2, w, w, &off)))
+        return THE_NON_VALUE;
+    pthread_rwlock_rdlock(&io_lock);
+    at = (volatile void *)(m->addr + off);
+    if (!m->addr)
+        r = -EBADF;
+    else if (!m->writable)
+        r = -EROFS;
+    else {
+        switch (w) {
+        case 1: *(volatile uint8_t *)at = (uint8_t)v; break;
+        case 2: *(volatile uint16_t *)at = (uint16_t)v; break;
+        case 4: *(volatile uint32_t *)at = (uint32_t)v; break;
+        default: *(volatile uint64_t *)at = v; break;
+        }
+    }
+    pthread_rwlock_unlock(&io_lock);
+    BIF_RET(r ? dev_error(BIF_P, r) : am_ok);
+}
+
+/* A block in 32-bit accesses when it is aligned to them, else bytes:
+ * devices that decode only whole registers get whole registers. */
+static void block_copy(volatile uint8_t *dev, byte *buf, Uint64 len, int to_dev)
+{
+    Uint64 i;
+    int words = ((uintptr_t)dev % 4 == 0) && (len % 4 == 0);
+
+    for (i = 0; i < len; i += words ? 4 : 1) {
+        if (words && to_dev)
+            *(volatile uint32_t *)(dev + i) = *(uint32_t *)(buf + i);
+        else if (words)
+            *(uint32_t *)(buf + i) = *(volatile uint32_t *)(dev + i);
+        else if (to_dev)
+            dev[i] = buf[i];
+        else
+            buf[i] = dev[i];
+    }
+}
+
+BIF_RETTYPE hydros_io_read_block_3(BIF_ALIST_3)
+{
+    Uint64 off, len;
+    struct mmio *m;
+    Eterm bin;
+    byte *bytes;
+    int unmapped;
+
+    if (!term_to_Uint64(BIF_ARG_3, &len) || len > (1 << 24))
+        BIF_ERROR(BIF_P, BADARG);
+    if (!(m = mmio_access(BIF_P, BIF_ARG_1, BIF_ARG_2, len, 1, &off)))
+        return THE_NON_VALUE;
+    bin = new_binary(BIF_P, NULL, len);
+    bytes = binary_bytes(bin);
+    pthread_rwlock_rdlock(&io_lock);
+    unmapped = !m->addr;
+    if (!unmapped)
+        block_copy((volatile uint8_t *)(m->addr + off), bytes, len, 0);
+    pthread_rwlock_unlock(&io_lock);
+    BIF_RET(unmapped ? dev_error(BIF_P, -EBADF) : bin);
+}
+
+BIF_RETTYPE hydros_io_write_block_3(BIF_ALIST_3)
+{
+    Uint64 off;
+    struct mmio *m;
+    byte *bytes, *tmp = NULL;
+    Uint bitoffs, bitsize, len;
+    long r = 0;
+
+    if (!is_binary(BIF_ARG_3))
+        BIF_ERROR(BIF_P, BADARG);
+    ERTS_GET_BINARY_BYTES(BIF_ARG_3, bytes, bitoffs, bitsize);
+    if (bitsize != 0)
+        BIF_ERROR(BIF_P, BADARG);
+    len = binary_size(BIF_ARG_3);
+    if (!(m = mmio_access(BIF_P, BIF_ARG_1, BIF_ARG_2, len, 1, &off)))
+        return THE_NON_VALUE;
+    if (bitoffs != 0)
+        bytes = tmp = (byte *)erts_get_aligned_binary_bytes(BIF_ARG_3, &tmp);
+    pthread_rwlock_rdlock(&io_lock);
+    if (!m->addr)
+        r = -EBADF;
+    else if (!m->writable)
+        r = -EROFS;
+    else
+        block_copy((volatile uint8_t *)(m->addr + off), bytes, len, 1);
+    pthread_rwlock_unlock(&io_lock);
+    erts_free_aligned_binary_bytes(tmp);
+    BIF_RET(r ? dev_error(BIF_P, r) : am_ok);
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LINE_MAX_WORDS (2 + DEV_RANGES + 1) /* one more: "too many" is told, not cut */
+#define LINE_MAX_WORDS (2 + 2 * DEV_RANGES + 1) /* one more: "too many" is told, not cut */
 
 /* Splits a line into words, in place; returns how many (at most max). */
 static int words(char *s, char **w, int max)
@@ -26,72 +26,120 @@ static int words(char *s, char **w, int max)
     return n;
 }
 
-/* A whole word as a number no greater than max. */
-static bool number(const char *s, unsigned long max, unsigned long *v)
+#define PAGE 4096ull
+
+/* A number no greater than max, ending at *end (NUL or stop); s past it. */
+static bool number(char **s, char stop, unsigned long long max, unsigned long long *v)
 {
     char *end;
-    if (!isdigit((unsigned char)*s))
+    if (!isdigit((unsigned char)**s))
         return false;
-    *v = strtoul(s, &end, 0);
-    return *end == 0 && *v <= max;
+    *v = strtoull(*s, &end, 0);
+    if ((*end != 0 && *end != stop) || *v > max)
+        return false;
+    *s = end;
+    return true;
 }
 
-/* "port:FIRST-LAST" or "port:N". */
-static const char *port_range(char *s, struct dev_range *r)
+/* "FIRST-LAST" or "N", up to max; s past it. */
+static const char *range(char **s, unsigned long long max, uint64_t *first, uint64_t *last)
 {
-    unsigned long first, last;
-    if (strncmp(s, "port:", 5) != 0)
-        return "a resource is port:FIRST-LAST";
-    s += 5;
-    char *dash = strchr(s, '-');
-    if (dash)
-        *dash = 0;
-    if (!number(s, 0xFFFF, &first) || !number(dash ? dash + 1 : s, 0xFFFF, &last))
-        return "ports are numbers from 0 to 0xffff";
-    if (first > last)
-        return "a port range ends before it starts";
-    r->first = (uint16_t)first;
-    r->last = (uint16_t)last;
+    unsigned long long f, l;
+    if (!number(s, '-', max, &f))
+        return "a range is FIRST-LAST, in numbers the resource allows";
+    l = f;
+    if (**s == '-') {
+        ++*s;
+        if (!number(s, ':', max, &l))
+            return "a range is FIRST-LAST, in numbers the resource allows";
+    }
+    if (f > l)
+        return "a range ends before it starts";
+    *first = f, *last = l;
     return NULL;
 }
 
-static bool overlaps(const struct dev_range *a, const struct dev_range *b)
+static bool overlaps(uint64_t a_first, uint64_t a_last, uint64_t b_first, uint64_t b_last)
 {
-    return a->first <= b->last && b->first <= a->last;
+    return a_first <= b_last && b_first <= a_last;
+}
+
+/* One resource word into d. */
+static const char *resource(char *s, struct device *d)
+{
+    uint64_t first, last;
+    const char *why;
+    if (strncmp(s, "port:", 5) == 0) {
+        s += 5;
+        if ((why = range(&s, 0xFFFF, &first, &last)))
+            return why;
+        if (*s)
+            return "a port range has nothing after it";
+        if (d->nports == DEV_RANGES)
+            return "more port ranges than a device may have";
+        d->ports[d->nports++] = (struct dev_range){(uint16_t)first, (uint16_t)last};
+        return NULL;
+    }
+    if (strncmp(s, "mmio:", 5) == 0) {
+        s += 5;
+        if ((why = range(&s, ~0ull, &first, &last)))
+            return why;
+        if (first % PAGE || (last + 1) % PAGE)
+            return "an mmio range is whole 4 KiB pages";
+        bool ro = strcmp(s, ":ro") == 0;
+        if (*s && !ro)
+            return "an mmio range may only have :ro after it";
+        if (d->nmmio == DEV_RANGES)
+            return "more mmio ranges than a device may have";
+        d->mmio[d->nmmio++] = (struct dev_mmio){first, last, ro};
+        return NULL;
+    }
+    return "a resource is port:FIRST-LAST or mmio:FIRST-LAST";
+}
+
+/* Does d share a port or a page with e? */
+static bool shares(const struct device *d, const struct device *e)
+{
+    for (int a = 0; a < e->nports; a++)
+        for (int b = 0; b < d->nports; b++)
+            if (overlaps(e->ports[a].first, e->ports[a].last, d->ports[b].first, d->ports[b].last))
+                return true;
+    for (int a = 0; a < e->nmmio; a++)
+        for (int b = 0; b < d->nmmio; b++)
+            if (overlaps(e->mmio[a].first, e->mmio[a].last, d->mmio[b].first, d->mmio[b].last))
+                return true;
+    return false;
 }
 
 /* One line into d; NULL if it is a device, else why not. */
 static const char *parse_line(struct devtab *t, char *line, int ncores, struct device *d)
 {
     char *w[LINE_MAX_WORDS + 1];
-    unsigned long core;
+    unsigned long long core;
     int n = words(line, w, LINE_MAX_WORDS);
     if (n == 0)
         return "";
     if (n < 3)
-        return "a device is NAME CORE port:FIRST-LAST ...";
-    if (n > 2 + DEV_RANGES)
-        return "more port ranges than a device may have";
+        return "a device is NAME CORE RESOURCE ...";
+    if (n > 2 + 2 * DEV_RANGES)
+        return "more resources than a device may have";
     if (strlen(w[0]) >= sizeof(d->name))
         return "the name is too long";
     if (devtab_find(t, w[0]))
         return "a device of that name is already there";
-    if (!number(w[1], (unsigned long)ncores - 1, &core))
+    if (!number(&w[1], 0, (unsigned long long)ncores - 1, &core))
         return "no such core";
     memset(d, 0, sizeof(*d));
     strcpy(d->name, w[0]);
     d->holder = (int)core;
     for (int i = 2; i < n; i++) {
-        const char *why = port_range(w[i], &d->ports[d->nports]);
+        const char *why = resource(w[i], d);
         if (why)
             return why;
-        d->nports++;
     }
     for (int i = 0; i < t->n; i++)
-        for (int a = 0; a < t->dev[i].nports; a++)
-            for (int b = 0; b < d->nports; b++)
-                if (overlaps(&t->dev[i].ports[a], &d->ports[b]))
-                    return "it shares ports with an earlier device";
+        if (shares(d, &t->dev[i]))
+            return "it shares ports or pages with an earlier device";
     return NULL;
 }
 
@@ -134,6 +182,23 @@ struct device *devtab_port_device(struct devtab *t, unsigned first, unsigned las
             if (t->dev[i].ports[r].first <= first && last <= t->dev[i].ports[r].last)
                 return &t->dev[i];
     return NULL;
+}
+
+struct device *devtab_mmio_device(struct devtab *t, uint64_t first, uint64_t last, bool *ro)
+{
+    for (int i = 0; i < t->n; i++)
+        for (int r = 0; r < t->dev[i].nmmio; r++)
+            if (t->dev[i].mmio[r].first <= first && last <= t->dev[i].mmio[r].last) {
+                *ro = t->dev[i].mmio[r].ro;
+                return &t->dev[i];
+            }
+    return NULL;
+}
+
+void devtab_remove(struct devtab *t, int i)
+{
+    memmove(&t->dev[i], &t->dev[i + 1], (size_t)(t->n - i - 1) * sizeof(t->dev[0]));
+    t->n--;
 }
 
 struct device *devtab_find(struct devtab *t, const char *name)

@@ -1,15 +1,19 @@
 /* The device table, pure logic (host-tested in tests/unit/test_devtab.c);
  * devices.c keeps the machine's one table and acts on it.
  *
- * A device is a name and the IO port ranges it answers on, held by one
- * core's node at a time. The table comes from /etc/hydros/devices in the
- * boot archive, one device a line:
+ * A device is a name, the IO port ranges and the memory-mapped register
+ * ranges (MMIO) it answers on, held by one core's node at a time. The
+ * table comes from /etc/hydros/devices in the boot archive, one device a
+ * line:
  *     # comment
- *     NAME CORE port:FIRST-LAST [port:FIRST-LAST ...]
- * (numbers in C syntax: 0x70 or 112; port:0x80 is one port). A line that
- * does not parse, names a core beyond the machine's, repeats a name or
- * shares a port with an earlier device is reported and left out; the rest
- * of the table stands.
+ *     NAME CORE RESOURCE [RESOURCE ...]
+ * a resource being port:FIRST-LAST (port:0x80 is one port) or
+ * mmio:FIRST-LAST, whole 4 KiB pages, with :ro after it when the node may
+ * only read them (numbers in C syntax: 0x70 or 112). A line that does not
+ * parse, names a core beyond the machine's, repeats a name or shares a port
+ * or a page with an earlier device is reported and left out; the rest of
+ * the table stands. (Whether an MMIO range is RAM, which it must never be,
+ * is for the kernel to say: devices.c.)
  *
  * A core's I/O permission bitmap (the TSS's: one bit a port, 0 = open)
  * has exactly the ports of the devices its node holds open. */
@@ -29,11 +33,17 @@ struct dev_range {
     uint16_t first, last;
 };
 
+struct dev_mmio {
+    uint64_t first, last; /* bytes, whole pages */
+    bool ro;
+};
+
 struct device {
     char name[HYDROS_DEV_NAME_MAX];
     int holder; /* the core whose node drives it */
-    int nports;
+    int nports, nmmio;
     struct dev_range ports[DEV_RANGES];
+    struct dev_mmio mmio[DEV_RANGES];
 };
 
 struct devtab {
@@ -47,7 +57,12 @@ int devtab_parse(struct devtab *t, const char *text, size_t len, int ncores,
                  void (*bad)(int line, const char *why));
 /* The device whose ranges hold every port of first..last; NULL if none. */
 struct device *devtab_port_device(struct devtab *t, unsigned first, unsigned last);
+/* The device whose MMIO ranges hold all of first..last (bytes); NULL if
+ * none. *ro: that range is read-only. */
+struct device *devtab_mmio_device(struct devtab *t, uint64_t first, uint64_t last, bool *ro);
 struct device *devtab_find(struct devtab *t, const char *name);
+/* Leaves device i out (the kernel found its MMIO is RAM). */
+void devtab_remove(struct devtab *t, int i);
 /* core's bitmap: every port closed but those of the devices it holds. */
 void devtab_iomap(const struct devtab *t, int core, uint8_t iomap[IOMAP_BYTES]);
 /* Opens (open) or closes the ports of d in a bitmap. */

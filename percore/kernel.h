@@ -201,6 +201,9 @@ uint64_t page_alloc_try(uint64_t npages); /* the same, or 0 when out of memory *
 void page_free(uint64_t pa, uint64_t npages);
 uint64_t page_free_count(void);
 uint64_t mm_phys_top(void);           /* end of the highest RAM range */
+/* Does [pa, pa+len) touch memory, not a device: RAM, the firmware's ACPI
+ * tables and NVS, or the first MiB outside the legacy VGA and ROM hole? */
+bool mm_is_ram(uint64_t pa, uint64_t len);
 struct pmm;
 int mm_partition(int ncores); /* boot core: one partition a core; returns how many got one */
 struct pmm *mm_partition_of(int core, uint64_t *base, uint64_t *end); /* NULL: no partition */
@@ -244,7 +247,11 @@ void devices_init(const void *archive, uint64_t len); /* boot core, before any n
 void devices_node_started(struct core *c); /* open the ports of the devices it holds */
 void devices_node_ended(struct core *c);   /* close them all */
 int devices_render(char *out, int max);    /* /dev/hydros/devices */
-int64_t sys_hydros_dev(uint64_t op, uint64_t a, uint64_t b);
+int64_t sys_hydros_dev(uint64_t op, uint64_t a, uint64_t b, uint64_t c);
+/* vm.c's count of device pages mapped (a device is given only unmapped). */
+bool devices_is_mmio(uint64_t pa); /* a page of some device's MMIO */
+void devices_page_mapped(uint64_t pa);
+void devices_page_unmapped(uint64_t pa);
 
 /* ---- sharedtext.c */
 uint64_t sharedtext_page(const void *src); /* a kernel page holding src's 4 KiB, shared; 0 if none */

@@ -205,6 +205,14 @@ uint64_t mm_channel_region(uint64_t *size)
     return chan_region;
 }
 
+bool mm_is_ram(uint64_t pa, uint64_t len)
+{
+    for (int i = 0; i < nmap; i++)
+        if (map[i].type != E820_RESERVED && map[i].type != E820_BAD && map[i].base < pa + len && pa < map[i].end)
+            return true;
+    return pa < LOW_MEMORY_END && pa + len > 0 && !(pa >= 0xA0000 && pa + len <= 0x100000);
+}
+
 int mm_partition(int ncores)
 {
     static struct mem_range ranges[MAX_RANGES];

@@ -24,6 +24,9 @@
 #define PTE_PS (1ull << 7)
 #define PTE_REVOKED (1ull << 9) /* software: page kept, access taken away (PROT_NONE) */
 #define PTE_SHARED (1ull << 10) /* software: a shared read-only page the node does not own */
+#define PTE_DEVICE (1ull << 11) /* software: a device's registers, given to the node (devices.c) */
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000FFFFFFFFFF000ull
 
@@ -94,11 +97,15 @@ static uint64_t *next_table(struct vm *vm, uint64_t e)
     return table(e);
 }
 
-/* A leaf the kernel may follow: a page of the partition, or shared text. */
+/* A leaf the kernel may follow: a page of the partition, shared text, or
+ * registers of a device this node holds. */
 static bool leaf_ok(struct vm *vm, uint64_t pte)
 {
     uint64_t pa = pte & PTE_ADDR;
-    if (!(pte & reserved_bits()) && ((pte & PTE_SHARED) ? pa < direct_map_end : in_partition(vm, pa)))
+    bool ok = (pte & PTE_DEVICE)   ? devices_is_mmio(pa)
+              : (pte & PTE_SHARED) ? pa < direct_map_end
+                                   : in_partition(vm, pa);
+    if (!(pte & reserved_bits()) && ok)
         return true;
     corrupt(vm, "a page entry", pte);
     return false;
@@ -178,7 +185,10 @@ static void for_each_page(struct vm *vm, uint64_t start, uint64_t end,
 static void drop_page(struct vm *vm, uint64_t va, uint64_t *pte, void *arg)
 {
     (void)arg;
-    if (*pte & PTE_SHARED)
+    if (*pte & PTE_DEVICE) {
+        if (leaf_ok(vm, *pte))
+            devices_page_unmapped(*pte & PTE_ADDR);
+    } else if (*pte & PTE_SHARED)
         vm->shared--;
     else {
         if (leaf_ok(vm, *pte))
@@ -279,6 +289,15 @@ int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len)
     return 0;
 }
 
+/* Does [start, end) hold part of a device's area? */
+static bool has_device(const struct vma_set *s, uint64_t start, uint64_t end)
+{
+    for (int i = 0; i < s->n; i++)
+        if ((s->v[i].flags & VMA_DEVICE) && s->v[i].start < end && s->v[i].end > start)
+            return true;
+    return false;
+}
+
 int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, uint32_t prot)
 {
     len = ALIGN_UP(len, PAGE_SIZE);
@@ -286,6 +305,8 @@ int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, uint32_t prot)
         return -EINVAL;
     if (len == 0)
         return 0;
+    if (has_device(&vm->areas, addr, addr + len))
+        return -EACCES; /* a read-only device stays read-only */
     int err = vma_protect(&vm->areas, addr, addr + len, prot);
     if (err)
         return err;
@@ -321,6 +342,8 @@ int vm_remap(struct vm *vm, uint64_t old, uint64_t oldlen, uint64_t newlen, int 
     const struct vma *a = vma_find(&vm->areas, old);
     if (!a || old + oldlen > a->end)
         return -EFAULT;
+    if (a->flags & VMA_DEVICE)
+        return -EINVAL; /* its pages are the device's registers: they stay where they are */
     uint32_t prot = a->prot, vflags = a->flags;
     *out = old;
     if (newlen <= oldlen)
@@ -349,7 +372,7 @@ int vm_remap(struct vm *vm, uint64_t old, uint64_t oldlen, uint64_t newlen, int 
 int vm_fault(struct vm *vm, uint64_t addr, uint32_t error)
 {
     const struct vma *a = vma_find(&vm->areas, addr);
-    if (!a)
+    if (!a || (a->flags & VMA_DEVICE)) /* its pages are all there: only a write to a read-only one faults */
         return -EFAULT;
     uint32_t need = (error & PF_WRITE) ? PROT_WRITE : (error & PF_INSTR) ? PROT_EXEC : PROT_READ;
     if (!(a->prot & need))
@@ -393,11 +416,37 @@ int vm_map_shared(struct vm *vm, uint64_t va, uint64_t pa)
     return 0;
 }
 
+int vm_map_device(struct vm *vm, uint64_t pa, uint64_t len, bool writable, uint64_t *addr)
+{
+    uint32_t prot = PROT_READ | (writable ? PROT_WRITE : 0);
+    uint64_t a = vma_find_gap(&vm->areas, len, VM_MMAP_TOP);
+    if (!a)
+        return -ENOMEM;
+    int err = vma_map(&vm->areas, a, a + len, prot, VMA_DEVICE);
+    for (uint64_t off = 0; !err && off < len; off += PAGE_SIZE) {
+        uint64_t *pte = walk(vm, a + off, true);
+        if (!pte)
+            err = walk_error(vm);
+        else {
+            *pte = (pa + off) | PTE_DEVICE | PTE_PCD | PTE_PWT | pte_flags(prot);
+            devices_page_mapped(pa + off);
+        }
+    }
+    if (err) {
+        vm_unmap(vm, a, len);
+        return err;
+    }
+    *addr = a;
+    return 0;
+}
+
 int vm_prefault(struct vm *vm, uint64_t addr, uint64_t len, bool write)
 {
     int err = vma_check(&vm->areas, addr, len, write ? PROT_WRITE : PROT_READ);
     if (err)
         return err;
+    if (has_device(&vm->areas, addr, addr + len))
+        return -EFAULT; /* the kernel reads and writes no device's registers for a node */
     for (uint64_t p = ALIGN_DOWN(addr, PAGE_SIZE); p < addr + len; p += PAGE_SIZE) {
         this_core()->progress++; /* a long first touch is work, not a hang (watchdog.c) */
         uint64_t *pte = walk(vm, p, false);

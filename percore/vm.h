@@ -31,6 +31,11 @@ int vm_prefault(struct vm *vm, uint64_t addr, uint64_t len, bool write);
 /* Maps a page the node does not own (shared program text) at va, inside a
  * read-only area: never writable, never freed with the node. */
 int vm_map_shared(struct vm *vm, uint64_t va, uint64_t pa);
+/* Maps the device registers at pa..pa+len (whole pages) uncached at a
+ * free place, *addr; read-only unless writable. The kernel never touches
+ * such an area for a system call, never frees its pages, and refuses to
+ * change its protection or move it; a fault in it ends the node. */
+int vm_map_device(struct vm *vm, uint64_t pa, uint64_t len, bool writable, uint64_t *addr);
 /* Fault injection's aim: a page of the node's own, by a random walk down
  * `levels` levels of its tables (1-3: a table, 4: a page it maps); 0 when
  * the walk met nothing. */

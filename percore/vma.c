@@ -15,7 +15,7 @@ void vma_init(struct vma_set *s, uint64_t limit_pages)
 
 bool vma_chargeable(uint32_t prot, uint32_t flags)
 {
-    return (prot & PROT_WRITE) && !(flags & VMA_NORESERVE);
+    return (prot & PROT_WRITE) && !(flags & (VMA_NORESERVE | VMA_DEVICE));
 }
 
 static uint64_t pages(uint64_t start, uint64_t end)

@@ -17,6 +17,7 @@
 #define VMA_USER_MAX 0x00007ffffffff000ull
 
 #define VMA_NORESERVE 1u /* memory comes at first touch, not promised at map time */
+#define VMA_DEVICE 2u    /* a device's registers (MMIO), mapped whole: no memory of the node's */
 
 struct vma {
     uint64_t start, end;

@@ -123,6 +123,36 @@ static void a_bitmap_opens_exactly_the_holders_ports(void **state)
         assert_false(port_open(map, p));
 }
 
+static void mmio_ranges_are_whole_pages_and_may_be_read_only(void **state)
+{
+    (void)state;
+    bool ro = true;
+    assert_int_equal(parse("hpet 0 mmio:0xfed00000-0xfed00fff\n"
+                           "lapic 1 mmio:0xfee00000-0xfee00fff:ro port:0x22-0x23\n"
+                           "a 0 mmio:0x1001-0x1fff\n"           /* not page aligned */
+                           "b 0 mmio:0x1000-0x1ffe\n"           /* not whole pages */
+                           "c 0 mmio:0x2000-0x2fff:rw\n"        /* only :ro */
+                           "d 0 mmio:0xfed00000-0xfed00fff\n"   /* hpet's page */
+                           "e 0 port:0x60:ro\n",                /* ports have no :ro */
+                           2),
+                     2);
+    assert_int_equal(nbad, 5);
+    struct device *d = devtab_mmio_device(&t, 0xfed00000, 0xfed00007, &ro);
+    assert_non_null(d);
+    assert_string_equal(d->name, "hpet");
+    assert_false(ro);
+    d = devtab_mmio_device(&t, 0xfee00030, 0xfee00033, &ro);
+    assert_string_equal(d->name, "lapic");
+    assert_true(ro);
+    assert_int_equal(d->nports, 1);
+    assert_null(devtab_mmio_device(&t, 0xfed00ffc, 0xfed01003, &ro)); /* past the page */
+    assert_null(devtab_mmio_device(&t, 0x1000, 0x1000, &ro));
+    devtab_remove(&t, 0);
+    assert_int_equal(t.n, 1);
+    assert_null(devtab_find(&t, "hpet"));
+    assert_non_null(devtab_find(&t, "lapic"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +161,7 @@ int main(void)
         cmocka_unit_test(a_line_longer_than_the_buffer_is_refused_not_cut),
         cmocka_unit_test(ports_are_found_only_inside_one_range),
         cmocka_unit_test(a_bitmap_opens_exactly_the_holders_ports),
+        cmocka_unit_test(mmio_ranges_are_whole_pages_and_may_be_read_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,6 +102,7 @@ static void test_chargeable(void **state)
     for (uint32_t prot = 0; prot < 8; prot++) {
         assert_int_equal(vma_chargeable(prot, 0), (prot & PROT_WRITE) != 0);
         assert_false(vma_chargeable(prot, NORES));
+        assert_false(vma_chargeable(prot, VMA_DEVICE)); /* a device's registers are no memory of the node's */
     }
 }
 

@@ -168,17 +168,23 @@ command(File, Text, Errors) ->
 
 %% The devices nodes drive themselves (hydros_io), as the kernel holds
 %% them: #{name, core (its holder), open (its node runs, so its ports are
-%% open on that core), ports => [{First, Last}]}.
+%% open on that core and its registers may be mapped there), ports =>
+%% [{First, Last}], mmio => [{First, Last, rw | ro}]}.
 devices() ->
     {ok, Text} = prim_file:read_file("/dev/hydros/devices"),
     [begin
-         [Name, <<"c", C/binary>>, State | Ports] = binary:split(L, <<" ">>, [global]),
+         [Name, <<"c", C/binary>>, State | Resources] = binary:split(L, <<" ">>, [global]),
+         Ranges = [resource(R) || R <- Resources],
          #{name => binary_to_atom(Name), core => binary_to_integer(C), open => State =:= <<"open">>,
-           ports => [begin
-                         [<<"port:0x", F/binary>>, <<"0x", T/binary>>] = binary:split(P, <<"-">>),
-                         {binary_to_integer(F, 16), binary_to_integer(T, 16)}
-                     end || P <- Ports]}
+           ports => [{F, T} || {port, F, T, _} <- Ranges], mmio => [{F, T, A} || {mmio, F, T, A} <- Ranges]}
      end || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
+
+%% "port:0xF-0xL" or "mmio:0xF-0xL[:ro]".
+resource(R) ->
+    [Kind, Range | Ro] = binary:split(R, <<":">>, [global]),
+    [<<"0x", F/binary>>, <<"0x", T/binary>>] = binary:split(Range, <<"-">>),
+    {binary_to_atom(Kind), binary_to_integer(F, 16), binary_to_integer(T, 16),
+     case Ro of [<<"ro">>] -> ro; [] -> rw end}.
 
 %% Runs Fun on Node in a new process that may never do what Exclusions
 %% name, nor may any process it starts, here or on any node

@@ -8,7 +8,9 @@
 %%
 %% Writes only go where they cannot hurt: to port 0x80 (the POST port) or to
 %% ports of no device (refused by the kernel); give/2 only moves 'post' to
-%% this node's own core, or names what does not exist.
+%% this node's own core, or names what does not exist; map/2 asks for
+%% device registers, RAM and nothing at all (a mapping goes with its
+%% process).
 -module(hydros_cap_fuzz).
 -export([run/1, run/2, covers/2]).
 -export([init/1, handle_call/3, handle_cast/2]). % the runner (below)
@@ -64,6 +66,7 @@ judge(Excl, {M, F, A} = Call, Got) ->
 good_value(F, V) when F =:= in8 -> is_integer(V) andalso V >= 0 andalso V =< 16#FF;
 good_value(F, V) when F =:= in16 -> is_integer(V) andalso V >= 0 andalso V =< 16#FFFF;
 good_value(F, V) when F =:= in32 -> is_integer(V) andalso V >= 0 andalso V =< 16#FFFFFFFF;
+good_value(map, {ok, H}) -> is_reference(H);
 good_value(_, V) -> V =:= ok orelse is_list(V).
 
 %% The capability a call needs, none when its arguments are bad (then it
@@ -79,6 +82,8 @@ want(hydros_io, F, [P | Rest]) when F =:= in8; F =:= in16; F =:= in32; F =:= out
         false -> none
     end;
 want(hydros_io, give, [D, C]) when is_atom(D), is_integer(C), C >= 0 -> {term, device_control};
+want(hydros_io, map, [P, S]) when is_integer(P), P >= 0, is_integer(S), S > 0, P + S - 1 < 1 bsl 64 ->
+    {raw_memory, P, P + S - 1};
 want(hydros_cap, check, [Cap]) -> case norm(Cap) of bad -> none; N -> N end;
 want(_, _, _) -> none.
 
@@ -117,7 +122,8 @@ exclusions() ->
         1 -> not_a_list;
         _ -> [pick([port_io, {port_io, all}, {port_io, rand:uniform(16#FFFF)}, {port_io, range()},
                     {port_io, {5, 1}}, {port_io, -1}, {irq, rand:uniform(300)}, {raw_memory, 1, 0},
-                    device_control, node_control, open_port, {app, rand:uniform(3)}, #{k => v}])
+                    device_control, node_control, open_port, {app, rand:uniform(3)}, #{k => v},
+                    {raw_memory, 16#FED00000, 16#FED00FFF}, raw_memory, {raw_memory, 0, 1 bsl 32}])
               || _ <- lists:seq(1, rand:uniform(4) - 1)]
     end.
 
@@ -126,14 +132,17 @@ range() ->
     {L, min(16#FFFF, L + rand:uniform(64))}.
 
 call(Core) ->
-    case rand:uniform(6) of
+    case rand:uniform(7) of
         1 -> {hydros_io, pick([in8, in16, in32]), [port()]};
         2 -> {hydros_io, pick([out8, out16, out32]), [safe_port(), value()]};
         3 -> {hydros_io, give, [pick([post, nosuch, <<"post">>]), pick([Core, 999, -1, x])]};
         4 -> {hydros_cap, check, [pick([port_io, {port_io, port()}, {port_io, range()}, {irq, 3}, {irq, 999},
                                         device_control, {app, rand:uniform(3)}, {raw_memory, 0, 4096}])]};
         5 -> {hydros_cap, exclusions, []};
-        6 -> {hydros_io, pick([in8, in16, in32]), [pick([16#40, 16#61, 16#70, 16#71, 16#80, 16#60, 16#cf8])]}
+        6 -> {hydros_io, pick([in8, in16, in32]), [pick([16#40, 16#61, 16#70, 16#71, 16#80, 16#60, 16#cf8])]};
+        7 -> {hydros_io, map, [pick([16#FED00000, 16#FEE00000, 16#FEC00000, 0, rand:uniform(1 bsl 32),
+                                     1 bsl 64 - 8, -1, x]),
+                               pick([1, 8, 4096, 16#2000, 0, 1 bsl 40, -3])]}
     end.
 
 %% Any port, or garbage.

@@ -108,6 +108,21 @@ port_bifs_check_arguments_then_exclusions_test_() ->
      ?_assertEqual({raised, {excluded, code_load}},
                    Run([code_load], fun() -> erlang:load_module(nosuch, <<>>) end))].
 
+mmio_bifs_check_arguments_then_exclusions_test_() ->
+    Run = fun(Excl, F) -> in_new(fun() -> ok = hydros_cap:exclude(Excl), F() end) end,
+    NotAHandle = make_ref(),
+    [?_assertEqual({raised, badarg}, Run([raw_memory], fun() -> hydros_io:map(-1, 1) end)),
+     ?_assertEqual({raised, badarg}, Run([raw_memory], fun() -> hydros_io:map(16#1000, 0) end)),
+     ?_assertEqual({raised, badarg}, Run([], fun() -> hydros_io:map(1 bsl 64 - 1, 2) end)),
+     ?_assertEqual({raised, {excluded, {raw_memory, 16#FED00000, 16#FED003FF}}},
+                   Run([{raw_memory, 16#FED00100, 16#FED00100}], fun() -> hydros_io:map(16#FED00000, 16#400) end)),
+     ?_assertEqual({error, enosys}, Run([{raw_memory, 0, 16#FFFF}], fun() -> hydros_io:map(16#FED00000, 16#400) end)),
+     ?_assertEqual({raised, badarg}, Run([], fun() -> hydros_io:read(NotAHandle, 0, 32) end)),
+     ?_assertEqual({raised, badarg}, Run([], fun() -> hydros_io:write(<<"h">>, 0, 32, 0) end)),
+     ?_assertEqual({raised, badarg}, Run([], fun() -> hydros_io:read_block(NotAHandle, 0, 4) end)),
+     ?_assertEqual({raised, badarg}, Run([], fun() -> hydros_io:write_block(NotAHandle, 0, <<1>>) end)),
+     ?_assertEqual({raised, badarg}, Run([], fun() -> hydros_io:unmap(NotAHandle) end))].
+
 %% A set holds what its terms refer to (here a 1 MiB binary each, which
 %% nothing else holds) until its last process is gone.
 sets_are_freed_with_their_last_process_test() ->
