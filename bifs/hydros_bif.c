@@ -19,6 +19,8 @@
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -32,6 +34,7 @@
 #include "erl_process.h"
 #include "erl_binary.h"
 #include "erl_bif_unique.h"
+#include "erl_nif.h"
 #include "hydros_bif.h"
 #include "hydros_abi.h"
 
@@ -343,10 +346,10 @@ static Eterm dev_error(Process *p, long r)
     } else {
         const char *s = r == -ENOENT   ? "no_device"
                         : r == -ESRCH  ? "no_core"
-                        : r == -EBUSY  ? "mapped"    /* give: unmap its registers first */
                         : r == -EACCES ? "ram"       /* map: memory, never a device's */
                         : r == -EROFS  ? "read_only" /* write: the device's range is :ro */
                         : r == -EBADF  ? "unmapped"
+                        : r == -EBUSY  ? "in_use"
                                        : erl_errno_id(-r);
         reason = erts_atom_put((byte *)s, sys_strlen(s), ERTS_ATOM_ENC_LATIN1, 1);
         hp = HAlloc(p, 3);
@@ -702,4 +705,202 @@ BIF_RETTYPE hydros_io_write_block_3(BIF_ALIST_3)
     pthread_rwlock_unlock(&io_lock);
     erts_free_aligned_binary_bytes(tmp);
     BIF_RET(r ? dev_error(BIF_P, r) : am_ok);
+}
+
+/* ---- hydros_io: interrupts */
+
+/* One subscriber a line. The kernel's /dev/irq/N counts the line's
+ * interrupts; one thread of ours polls the lines that are not waiting for
+ * an acknowledgement and sends each subscriber {irq, Line}, then leaves
+ * that line alone until irq_ack/1. A subscriber that is gone is found at
+ * the next interrupt (the message cannot be sent) or at the next
+ * irq_subscribe/1 of the line, and its file is closed, which masks the line. */
+#define IRQ_LINES 16
+
+static struct {
+    int fd;    /* /dev/irq/N; -1: no subscriber */
+    Eterm pid; /* the subscriber */
+    int told;  /* sent {irq, Line}, not acknowledged yet */
+} subs[IRQ_LINES] = {[0 ... IRQ_LINES - 1] = {-1, NIL, 0}};
+static pthread_mutex_t irq_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int irq_wake[2] = {-1, -1}; /* a pipe: the poller looks at subs again */
+
+static void irq_kick(void)
+{
+    char c = 0;
+    if (write(irq_wake[1], &c, 1) < 0) { /* full: it will look anyway */
+    }
+}
+
+static void irq_close(int line)
+{
+    close(subs[line].fd);
+    subs[line].fd = -1;
+    subs[line].pid = NIL;
+    subs[line].told = 0;
+}
+
+static void *irq_loop(void *arg)
+{
+    ErlNifEnv *env = enif_alloc_env();
+    struct pollfd p[IRQ_LINES + 1];
+    int lines[IRQ_LINES + 1], n, i, l;
+    uint64_t count;
+    char drain[64];
+
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&irq_mutex);
+        p[0].fd = irq_wake[0], p[0].events = POLLIN, n = 1;
+        for (l = 0; l < IRQ_LINES; l++)
+            if (subs[l].fd >= 0 && !subs[l].told) {
+                p[n].fd = subs[l].fd, p[n].events = POLLIN, lines[n++] = l;
+            }
+        pthread_mutex_unlock(&irq_mutex);
+        if (poll(p, n, -1) <= 0)
+            continue;
+        if (p[0].revents & POLLIN)
+            while (read(irq_wake[0], drain, sizeof(drain)) == sizeof(drain)) {
+            }
+        pthread_mutex_lock(&irq_mutex);
+        for (i = 1; i < n; i++) {
+            l = lines[i];
+            if (!(p[i].revents & POLLIN) || subs[l].fd != p[i].fd || subs[l].told ||
+                read(subs[l].fd, &count, sizeof(count)) != sizeof(count))
+                continue;
+            {
+                ErlNifPid to;
+                to.pid = subs[l].pid;
+                if (enif_send(NULL, &to, env, enif_make_tuple2(env, enif_make_atom(env, "irq"), enif_make_int(env, l))))
+                    subs[l].told = 1;
+                else
+                    irq_close(l); /* its subscriber is gone */
+                enif_clear_env(env);
+            }
+        }
+        pthread_mutex_unlock(&irq_mutex);
+    }
+    return NULL;
+}
+
+/* The poller, started with the first subscription; 0 or -errno. */
+static int irq_start(void)
+{
+    pthread_t t;
+
+    if (irq_wake[0] >= 0)
+        return 0;
+    if (pipe2(irq_wake, O_NONBLOCK | O_CLOEXEC) != 0)
+        return -errno;
+    if (pthread_create(&t, NULL, irq_loop, NULL) != 0) {
+        close(irq_wake[0]), close(irq_wake[1]);
+        irq_wake[0] = irq_wake[1] = -1;
+        return -EAGAIN;
+    }
+    pthread_detach(t);
+    return 0;
+}
+
+/* Line's argument checks and the caller's {irq, Line}; -1 when it raised. */
+static int irq_line(Process *p, Eterm line_t)
+{
+    struct cap want;
+
+    if (!is_small(line_t) || signed_val(line_t) < 0 || signed_val(line_t) > IRQ_MAX) {
+        p->freason = BADARG;
+        return -1;
+    }
+    want.kind = CAP_IRQ;
+    want.lo = want.hi = (Uint64)signed_val(line_t);
+    if (excl_denies(p, &want)) {
+        Eterm *hp = HAlloc(p, 3);
+        raise_excluded(p, TUPLE2(hp, am_irq, line_t));
+        return -1;
+    }
+    return (int)signed_val(line_t);
+}
+
+static Eterm error_named(Process *p, const char *what)
+{
+    Eterm *hp = HAlloc(p, 3);
+    return TUPLE2(hp, am_error, erts_atom_put((byte *)what, sys_strlen(what), ERTS_ATOM_ENC_LATIN1, 1));
+}
+
+BIF_RETTYPE hydros_io_irq_subscribe_1(BIF_ALIST_1)
+{
+    int line = irq_line(BIF_P, BIF_ARG_1), fd;
+    char path[32];
+    long r;
+    Eterm res = am_ok;
+
+    if (line < 0)
+        return THE_NON_VALUE;
+    if (line >= IRQ_LINES)
+        BIF_RET(dev_error(BIF_P, -ENOENT));
+    if ((r = dev_call(HYDROS_DEV_IRQ, line, 0, 0)) != 0)
+        BIF_RET(dev_error(BIF_P, r));
+    pthread_mutex_lock(&irq_mutex);
+    if (subs[line].fd >= 0 && subs[line].pid != BIF_P->common.id && erts_proc_lookup(subs[line].pid)) {
+        Eterm *hp = HAlloc(BIF_P, 3 + 3);
+        res = TUPLE2(hp, am_subscribed, subs[line].pid);
+        hp += 3;
+        res = TUPLE2(hp, am_error, res);
+    } else if (subs[line].fd < 0 || subs[line].pid != BIF_P->common.id) {
+        if (subs[line].fd >= 0)
+            irq_close(line); /* its subscriber is gone */
+        snprintf(path, sizeof(path), "/dev/irq/%d", line);
+        r = irq_start();
+        fd = r ? -1 : open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            res = dev_error(BIF_P, r ? r : -errno);
+        else {
+            subs[line].fd = fd;
+            subs[line].pid = BIF_P->common.id;
+            subs[line].told = 0;
+        }
+    }
+    pthread_mutex_unlock(&irq_mutex);
+    if (irq_wake[1] >= 0)
+        irq_kick();
+    BIF_RET(res);
+}
+
+/* Whether the caller is line's subscriber, with the mutex held if so. */
+static int irq_mine(Process *p, int line)
+{
+    pthread_mutex_lock(&irq_mutex);
+    if (line < IRQ_LINES && subs[line].fd >= 0 && subs[line].pid == p->common.id)
+        return 1;
+    pthread_mutex_unlock(&irq_mutex);
+    return 0;
+}
+
+BIF_RETTYPE hydros_io_irq_ack_1(BIF_ALIST_1)
+{
+    int line = irq_line(BIF_P, BIF_ARG_1);
+    char c = 0;
+
+    if (line < 0)
+        return THE_NON_VALUE;
+    if (!irq_mine(BIF_P, line))
+        BIF_RET(error_named(BIF_P, "not_subscribed"));
+    if (subs[line].told && write(subs[line].fd, &c, 1) == 1) /* a level-triggered line is unmasked */
+        subs[line].told = 0;
+    pthread_mutex_unlock(&irq_mutex);
+    irq_kick();
+    BIF_RET(am_ok);
+}
+
+BIF_RETTYPE hydros_io_irq_unsubscribe_1(BIF_ALIST_1)
+{
+    int line = irq_line(BIF_P, BIF_ARG_1);
+
+    if (line < 0)
+        return THE_NON_VALUE;
+    if (!irq_mine(BIF_P, line))
+        BIF_RET(error_named(BIF_P, "not_subscribed"));
+    irq_close(line);
+    pthread_mutex_unlock(&irq_mutex);
+    irq_kick();
+    BIF_RET(am_ok);
 }

@@ -190,6 +190,7 @@ void kmain(uint64_t boot_info_phys)
     sched_init_core();
     archive = P2V(bi->archive_phys);
     archive_len = bi->archive_size;
+    ioapic_init(&acpi);
     devices_init(archive, archive_len);
     nodes_expect(mm_partition(ncores));
     __atomic_store_n(&nodes_go, true, __ATOMIC_RELEASE);

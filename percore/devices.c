@@ -12,9 +12,17 @@
  *   - hydros_dev(HYDROS_DEV_MAP) maps a device's registers (MMIO) into the
  *     holder's node only, uncached, read-only where the table says :ro;
  *     never RAM (mm_is_ram), which devices_init also keeps out of the table.
+ *   - /dev/irq/N: the holder's node opens it (one file a line) and the
+ *     IO APIC sends line N to the holder's core: every interrupt counts,
+ *     a read takes the count (EAGAIN while it is 0), a write acknowledges.
+ *     A level-triggered line is masked from its interrupt to its
+ *     acknowledgement; an edge-triggered one (every ISA line) never is,
+ *     so no edge is lost. Closing the file (the node's end closes it)
+ *     masks the line.
  *   - hydros_dev(HYDROS_DEV_GIVE) moves a device: the holder's node may
  *     give what it holds, and any node may give a device whose holder's
- *     node is not running; never while the holder has its registers mapped.
+ *     node is not running; never while the holder has its registers mapped
+ *     or its line open.
  *     The ports close on the old holder's core before the call returns
  *     (ERTS keeps its own port IO out meanwhile).
  *   - One lock for the table and the bitmaps: a bitmap is written only
@@ -29,6 +37,7 @@
 #include "spinlock.h"
 #include "sched.h"
 #include "uapi.h"
+#include "vfs.h"
 #include "vm.h"
 
 #define DEVICES_FILE "etc/hydros/devices"
@@ -36,6 +45,15 @@
 static struct devtab table;
 static uint64_t mapped[DEV_MAX][MAX_CORES]; /* pages of each device each core's node has mapped */
 static struct spinlock lock = SPINLOCK_INIT;
+
+/* An interrupt line's file. Only the core it is routed to touches it
+ * (its node's calls, its interrupts), but for give, under the lock. */
+static struct irq {
+    struct file *file;         /* open, or NULL */
+    int core;                  /* where it is routed */
+    volatile uint64_t pending; /* interrupts not yet read */
+    volatile bool news;        /* pending moved: tell the file's waiters (devices_poll) */
+} irqs[IRQ_LINES];
 
 _Static_assert(sizeof(((struct core *)0)->iomap) == IOMAP_BYTES + 1, "TSS bitmap size");
 
@@ -100,6 +118,119 @@ static int64_t port_query(uint64_t first, uint64_t last)
     spin_unlock(&lock);
     return r;
 }
+
+/* ---- interrupt lines */
+
+static bool irq_open(const struct device *d)
+{
+    for (int l = 0; l < d->nirqs; l++)
+        if (irqs[d->irqs[l]].file)
+            return true;
+    return false;
+}
+
+static void irq_forget(struct irq *q)
+{
+    if (q->file)
+        ioapic_mask((int)(q - irqs), true);
+    q->file = NULL;
+    q->pending = 0;
+}
+
+void devices_irq(int line)
+{
+    struct irq *q = &irqs[line];
+    if (ioapic_level(line))
+        ioapic_mask(line, true); /* until the node acknowledges it */
+    q->pending++;
+    q->news = true;
+}
+
+void devices_poll(void)
+{
+    int me = (int)this_core()->id;
+    for (int l = 0; l < IRQ_LINES; l++)
+        if (irqs[l].news && irqs[l].core == me && irqs[l].file) {
+            irqs[l].news = false;
+            file_changed(irqs[l].file);
+        }
+}
+
+static int line_of(struct file *f)
+{
+    return (int)(uintptr_t)f->priv;
+}
+
+static int64_t irq_held(int line)
+{
+    if (line < 0 || line >= IRQ_LINES)
+        return -EINVAL;
+    spin_lock(&lock);
+    struct device *d = devtab_irq_device(&table, line);
+    int64_t r = !d ? -ENOENT : d->holder == (int)this_core()->id ? 0 : d->holder + 1;
+    spin_unlock(&lock);
+    return r;
+}
+
+static int irq_open_file(struct file *f)
+{
+    int line = line_of(f);
+    if (irq_held(line) != 0)
+        return -EPERM;
+    spin_lock(&lock);
+    struct irq *q = &irqs[line];
+    int err = q->file ? -EBUSY : 0;
+    if (!err) {
+        q->pending = 0;
+        q->news = false;
+        q->core = (int)this_core()->id;
+        err = ioapic_route(line, this_core()->lapic_id);
+        if (!err)
+            q->file = f;
+    }
+    spin_unlock(&lock);
+    return err;
+}
+
+/* The count of interrupts since the last read, as a u64. */
+static int64_t irq_read(struct file *f, void *buf, uint64_t len)
+{
+    struct irq *q = &irqs[line_of(f)];
+    if (len < sizeof(uint64_t))
+        return -EINVAL;
+    uint64_t n = __atomic_exchange_n(&q->pending, 0, __ATOMIC_SEQ_CST);
+    if (n == 0)
+        return -EAGAIN;
+    memcpy(buf, &n, sizeof(n));
+    return sizeof(n);
+}
+
+/* Any write acknowledges: a level-triggered line is unmasked again. */
+static int64_t irq_write(struct file *f, const void *buf, uint64_t len)
+{
+    (void)buf;
+    if (ioapic_level(line_of(f)))
+        ioapic_mask(line_of(f), false);
+    return (int64_t)len;
+}
+
+static uint32_t irq_poll(struct file *f)
+{
+    return POLLOUT | (irqs[line_of(f)].pending ? POLLIN : 0);
+}
+
+static void irq_release(struct file *f)
+{
+    spin_lock(&lock);
+    if (irqs[line_of(f)].file == f) /* not taken from a dead holder meanwhile (give) */
+        irq_forget(&irqs[line_of(f)]);
+    spin_unlock(&lock);
+}
+
+const struct file_ops irq_ops = {
+    .open = irq_open_file, .read = irq_read, .write = irq_write, .poll = irq_poll, .release = irq_release};
+
+/* ---- device registers */
 
 /* The device pages vm.c maps and drops, counted on their device. */
 bool devices_is_mmio(uint64_t pa)
@@ -171,9 +302,11 @@ static int64_t give(uint64_t uname, uint64_t to)
         r = -ENOENT;
     else if (d->holder != me && node_up(d->holder))
         r = d->holder + 1;
-    else if (mapped[d - table.dev][d->holder] && node_up(d->holder))
-        r = -EBUSY; /* its registers are mapped in its holder: unmap them first */
+    else if (node_up(d->holder) && (mapped[d - table.dev][d->holder] || irq_open(d)))
+        r = -EBUSY; /* its registers are mapped or its line open in its holder: let them go first */
     else if (d->holder != (int)to) {
+        for (int l = 0; l < d->nirqs; l++) /* a dead holder's line: masked, and free for the new one */
+            irq_forget(&irqs[d->irqs[l]]);
         devtab_iomap_set(d, cores[d->holder].iomap, false);
         d->holder = (int)to;
         if (node_up((int)to))
@@ -191,6 +324,8 @@ int64_t sys_hydros_dev(uint64_t op, uint64_t a, uint64_t b, uint64_t c)
         return port_query(a, b);
     case HYDROS_DEV_MAP:
         return map(a, b, c);
+    case HYDROS_DEV_IRQ:
+        return irq_held(a > INT32_MAX ? -1 : (int)a);
     case HYDROS_DEV_GIVE:
         return give(a, b);
     default:
@@ -210,6 +345,8 @@ int devices_render(char *out, int max)
         for (int r = 0; r < d->nmmio && n < max; r++)
             n += snprintf(out + n, max - n, " mmio:0x%lx-0x%lx%s", d->mmio[r].first, d->mmio[r].last,
                           d->mmio[r].ro ? ":ro" : "");
+        for (int r = 0; r < d->nirqs && n < max; r++)
+            n += snprintf(out + n, max - n, " irq:%d", d->irqs[r]);
         if (n < max)
             n += snprintf(out + n, max - n, "\n");
     }

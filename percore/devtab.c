@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LINE_MAX_WORDS (2 + 2 * DEV_RANGES + 1) /* one more: "too many" is told, not cut */
+#define LINE_MAX_WORDS (2 + 3 * DEV_RANGES + 1) /* one more: "too many" is told, not cut */
 
 /* Splits a line into words, in place; returns how many (at most max). */
 static int words(char *s, char **w, int max)
@@ -94,7 +94,17 @@ static const char *resource(char *s, struct device *d)
         d->mmio[d->nmmio++] = (struct dev_mmio){first, last, ro};
         return NULL;
     }
-    return "a resource is port:FIRST-LAST or mmio:FIRST-LAST";
+    if (strncmp(s, "irq:", 4) == 0) {
+        unsigned long long line;
+        s += 4;
+        if (!number(&s, 0, DEV_IRQ_LINES - 1, &line))
+            return "an interrupt line is a number from 0 to 15";
+        if (d->nirqs == DEV_RANGES)
+            return "more interrupt lines than a device may have";
+        d->irqs[d->nirqs++] = (uint8_t)line;
+        return NULL;
+    }
+    return "a resource is port:FIRST-LAST, mmio:FIRST-LAST or irq:LINE";
 }
 
 /* Does d share a port or a page with e? */
@@ -107,6 +117,10 @@ static bool shares(const struct device *d, const struct device *e)
     for (int a = 0; a < e->nmmio; a++)
         for (int b = 0; b < d->nmmio; b++)
             if (overlaps(e->mmio[a].first, e->mmio[a].last, d->mmio[b].first, d->mmio[b].last))
+                return true;
+    for (int a = 0; a < e->nirqs; a++)
+        for (int b = 0; b < d->nirqs; b++)
+            if (e->irqs[a] == d->irqs[b])
                 return true;
     return false;
 }
@@ -121,7 +135,7 @@ static const char *parse_line(struct devtab *t, char *line, int ncores, struct d
         return "";
     if (n < 3)
         return "a device is NAME CORE RESOURCE ...";
-    if (n > 2 + 2 * DEV_RANGES)
+    if (n > 2 + 3 * DEV_RANGES)
         return "more resources than a device may have";
     if (strlen(w[0]) >= sizeof(d->name))
         return "the name is too long";
@@ -139,7 +153,7 @@ static const char *parse_line(struct devtab *t, char *line, int ncores, struct d
     }
     for (int i = 0; i < t->n; i++)
         if (shares(d, &t->dev[i]))
-            return "it shares ports or pages with an earlier device";
+            return "it shares ports, pages or lines with an earlier device";
     return NULL;
 }
 
@@ -192,6 +206,15 @@ struct device *devtab_mmio_device(struct devtab *t, uint64_t first, uint64_t las
                 *ro = t->dev[i].mmio[r].ro;
                 return &t->dev[i];
             }
+    return NULL;
+}
+
+struct device *devtab_irq_device(struct devtab *t, int line)
+{
+    for (int i = 0; i < t->n; i++)
+        for (int r = 0; r < t->dev[i].nirqs; r++)
+            if (t->dev[i].irqs[r] == line)
+                return &t->dev[i];
     return NULL;
 }
 

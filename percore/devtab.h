@@ -7,11 +7,12 @@
  * line:
  *     # comment
  *     NAME CORE RESOURCE [RESOURCE ...]
- * a resource being port:FIRST-LAST (port:0x80 is one port) or
+ * a resource being port:FIRST-LAST (port:0x80 is one port),
  * mmio:FIRST-LAST, whole 4 KiB pages, with :ro after it when the node may
- * only read them (numbers in C syntax: 0x70 or 112). A line that does not
- * parse, names a core beyond the machine's, repeats a name or shares a port
- * or a page with an earlier device is reported and left out; the rest of
+ * only read them, or irq:LINE, an ISA interrupt line 0-15 (numbers in C
+ * syntax: 0x70 or 112). A line that does not
+ * parse, names a core beyond the machine's, repeats a name or shares a
+ * port, a page or a line with an earlier device is reported and left out; the rest of
  * the table stands. (Whether an MMIO range is RAM, which it must never be,
  * is for the kernel to say: devices.c.)
  *
@@ -28,6 +29,7 @@
 #define DEV_MAX 32
 #define DEV_RANGES 4
 #define IOMAP_BYTES 8192 /* 65536 ports, one bit each */
+#define DEV_IRQ_LINES 16 /* ISA lines 0-15 */
 
 struct dev_range {
     uint16_t first, last;
@@ -41,9 +43,10 @@ struct dev_mmio {
 struct device {
     char name[HYDROS_DEV_NAME_MAX];
     int holder; /* the core whose node drives it */
-    int nports, nmmio;
+    int nports, nmmio, nirqs;
     struct dev_range ports[DEV_RANGES];
     struct dev_mmio mmio[DEV_RANGES];
+    uint8_t irqs[DEV_RANGES];
 };
 
 struct devtab {
@@ -60,6 +63,8 @@ struct device *devtab_port_device(struct devtab *t, unsigned first, unsigned las
 /* The device whose MMIO ranges hold all of first..last (bytes); NULL if
  * none. *ro: that range is read-only. */
 struct device *devtab_mmio_device(struct devtab *t, uint64_t first, uint64_t last, bool *ro);
+/* The device with interrupt line `line`; NULL if none. */
+struct device *devtab_irq_device(struct devtab *t, int line);
 struct device *devtab_find(struct devtab *t, const char *name);
 /* Leaves device i out (the kernel found its MMIO is RAM). */
 void devtab_remove(struct devtab *t, int i);

@@ -233,10 +233,11 @@ static const struct file_ops restart_ops = {.write = restart_write};
 static const struct file_ops kill_ops = {.write = kill_write};
 static const struct file_ops devices_ops = {.read = devices_read, .release = text_release};
 
-/* The /dev/hydros files, then /dev/chan/K for every core K: filled
+/* The /dev/hydros files, then /dev/chan/K for every core K and /dev/irq/N
+ * for every ISA interrupt line N (devices.c): filled
  * by the boot core (nodes_expect) before any node starts. */
 #define HYDROS_FILES 12
-static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
+static struct vfs_device devices[HYDROS_FILES + MAX_CORES + IRQ_LINES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
     {"/dev/hydros/ready", S_IFCHR | 0222, &ready_ops, NULL},
@@ -251,6 +252,7 @@ static struct vfs_device devices[HYDROS_FILES + MAX_CORES + 1] = {
     {"/dev/hydros/devices", S_IFCHR | 0444, &devices_ops, NULL},
 };
 static char chan_paths[MAX_CORES][16];
+static char irq_paths[IRQ_LINES][16];
 
 const struct vfs_device *hydros_devices(void)
 {
@@ -262,5 +264,10 @@ static void add_channels(void)
     for (int k = 0; k < ncores; k++) {
         snprintf(chan_paths[k], sizeof(chan_paths[k]), "/dev/chan/%d", k);
         devices[HYDROS_FILES + k] = (struct vfs_device){chan_paths[k], S_IFCHR | 0600, &chan_ops, (void *)(uintptr_t)k};
+    }
+    for (int l = 0; l < IRQ_LINES; l++) {
+        snprintf(irq_paths[l], sizeof(irq_paths[l]), "/dev/irq/%d", l);
+        devices[HYDROS_FILES + ncores + l] =
+            (struct vfs_device){irq_paths[l], S_IFCHR | 0600, &irq_ops, (void *)(uintptr_t)l};
     }
 }

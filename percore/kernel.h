@@ -170,6 +170,15 @@ void tell_survivors(void);
 void idt_init(void);                 /* once, on the boot core */
 void desc_init_core(struct core *c); /* GDT, TSS, IDT and GS base of the calling core */
 
+/* ---- arch/ioapic.c: ISA interrupt lines to cores. */
+#define IRQ_LINES 16
+#define VEC_IRQ_BASE 0x30 /* ISA line N arrives as vector VEC_IRQ_BASE + N */
+struct acpi_info;
+void ioapic_init(const struct acpi_info *ai); /* boot core: every entry masked */
+int ioapic_route(int line, uint32_t apic_id); /* to that core, unmasked; -ENODEV: no IO APIC has it */
+void ioapic_mask(int line, bool masked);
+bool ioapic_level(int line); /* level-triggered (a MADT override says so); ISA lines are edge */
+
 /* ---- arch/cpu.c */
 void cpu_init_core(void); /* SSE, NX, the syscall MSRs, machine checks */
 
@@ -247,6 +256,9 @@ void devices_init(const void *archive, uint64_t len); /* boot core, before any n
 void devices_node_started(struct core *c); /* open the ports of the devices it holds */
 void devices_node_ended(struct core *c);   /* close them all */
 int devices_render(char *out, int max);    /* /dev/hydros/devices */
+void devices_irq(int line); /* interrupt handler: line VEC_IRQ_BASE + line came */
+void devices_poll(void);    /* kernel_chores: wake the readers of lines that came */
+extern const struct file_ops irq_ops; /* /dev/irq/N; priv: the line */
 int64_t sys_hydros_dev(uint64_t op, uint64_t a, uint64_t b, uint64_t c);
 /* vm.c's count of device pages mapped (a device is given only unmapped). */
 bool devices_is_mmio(uint64_t pa); /* a page of some device's MMIO */

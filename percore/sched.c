@@ -191,6 +191,7 @@ static void kernel_chores(void)
     run_timers();
     console_poll();
     chan_poll();
+    devices_poll();
     inject_poll();
     node_restart_poll();
     if (c->node && c->node_state == NODE_DEAD && !c->node->dying) {

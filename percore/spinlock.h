@@ -1,6 +1,7 @@
 /* Ticket-free test-and-test-and-set spinlock. Header-only so that host unit
  * tests use the same code. It does not touch the interrupt flag: code that
- * takes a lock also taken by an interrupt handler uses spin_lock_irqsave.
+ * takes a lock also taken by an interrupt handler turns interrupts off
+ * around it (arch/ioapic.c).
  * The lock names its holder, so that a core that died holding it (a kernel
  * exception inside a heap operation, a hang the watchdog stopped) does not
  * stop every other core at its next allocation: a waiter takes it from a

@@ -131,9 +131,13 @@ void trap(struct trap_frame *f)
         mce_trap(f, from_user);
         return;
     }
-    if (f->vector == VEC_TIMER || f->vector == VEC_CHAN)
+    if (f->vector == VEC_TIMER || f->vector == VEC_CHAN ||
+        (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_BASE + IRQ_LINES))
         this_core()->irqs++;
-    switch (f->vector) {
+    if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_BASE + IRQ_LINES) {
+        devices_irq((int)(f->vector - VEC_IRQ_BASE));
+        lapic_eoi();
+    } else switch (f->vector) {
     case VEC_TIMER: {
         struct core *c = this_core();
         uint64_t now = uptime_us();

@@ -41,6 +41,8 @@ void idt_init(void)
     for (int v = 0; v <= VEC_CHAN; v++)
         idt_set(v, isr_table[v], v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0);
     idt_set(VEC_SPURIOUS, isr_table[VEC_CHAN + 1], 0);
+    for (int l = 0; l < IRQ_LINES; l++)
+        idt_set(VEC_IRQ_BASE + l, isr_table[VEC_CHAN + 2 + l], 0);
 }
 
 void desc_init_core(struct core *c)

@@ -118,6 +118,9 @@ ISR_NOERR 31
 ISR_NOERR 32
 ISR_NOERR 33
 ISR_NOERR 255
+.irp v, 48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63  /* ISA lines 0-15 (VEC_IRQ_BASE) */
+ISR_NOERR \v
+.endr
 
 /* NMI, #DF and #MC come even in the few instructions where GS is not yet
  * (or no longer) the kernel's: syscall_entry before its swapgs, isr_common
@@ -208,11 +211,14 @@ fpu_restore:
     fxrstor64 (%rdi)
     ret
 
-/* The stub addresses, for idt_init: vectors 0-33, then 255. */
+/* The stub addresses, for idt_init: vectors 0-33, then 255, then 48-63. */
     .section .rodata
     .globl isr_table
 isr_table:
     .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,255
+    .quad isr\v
+    .endr
+    .irp v, 48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
     .quad isr\v
     .endr
 

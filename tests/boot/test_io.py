@@ -38,6 +38,21 @@ PIT_MS = (
     "Out = fun Poll() -> case hydros_io:in8(16#61) band 16#20 of 0 -> Poll(); _ -> ok end end, Out(), "
     "T1 = erlang:monotonic_time(microsecond), ok = hydros_io:out8(16#61, G), {pit_us, T1 - T0}.")
 
+# The RTC's periodic interrupt (line 8) at 64 Hz, counted for one second by
+# a subscriber that reads register C (which lets the RTC raise the next)
+# and acknowledges each; then the RTC as it was, the line let go.
+RTC_IRQS = (
+    "R = fun(Reg) -> ok = hydros_io:out8(16#70, Reg), hydros_io:in8(16#71) end, "
+    "W = fun(Reg, V) -> ok = hydros_io:out8(16#70, Reg), ok = hydros_io:out8(16#71, V) end, "
+    "ok = hydros_io:irq_subscribe(8), A = R(16#0A), B = R(16#0B), "
+    "W(16#0A, (A band 16#F0) bor 10), W(16#0B, B bor 16#40), R(16#0C), "
+    "T0 = erlang:monotonic_time(microsecond), End = T0 + 1000000, "
+    "Count = fun L(N) -> case End - erlang:monotonic_time(microsecond) of Left when Left =< 0 -> N; "
+    "Left -> receive {irq, 8} -> R(16#0C), ok = hydros_io:irq_ack(8), L(N + 1) after Left div 1000 + 1 -> L(N) end end end, "
+    "N = Count(0), T1 = erlang:monotonic_time(microsecond), W(16#0B, B), W(16#0A, A), "
+    "ok = hydros_io:irq_unsubscribe(8), "
+    "Flush = fun F() -> receive {irq, 8} -> F() after 50 -> ok end end, Flush(), {rtc_irqs, N, T1 - T0}.")
+
 # Every port BIF, in the calling process: what each gave or raised.
 ALL_PORT_BIFS = (
     "fun() -> [try apply(hydros_io, F, A) catch error:E -> E end || {F, A} <- "
@@ -222,7 +237,7 @@ class IO(unittest.TestCase):
             "hydros_io:unmap(H), G2 = hydros_io:give(hpet, 1), "
             "M1 = element(1, rpc:call(c1@hydros, hydros_io, map, [16#FED00000, 16#400])), "
             "G3 = rpc:call(c1@hydros, hydros_io, give, [hpet, 0]), {G1, Remote, Bad, G2, M1, G3}."),
-            "{{error,mapped},badarg,[badarg,badarg,badarg],ok,ok,ok}")
+            "{{error,in_use},badarg,[badarg,badarg,badarg],ok,ok,ok}")
 
     def test_raw_memory_excluded_for_maps_and_handles(self):
         reply = self.eval(
@@ -236,6 +251,30 @@ class IO(unittest.TestCase):
         self.assertEqual(reply, "[{excluded,{raw_memory,4275044592,4275044599}},"
                                 "{excluded,{raw_memory,4275044576,4275044607}},true,"
                                 "{excluded,{raw_memory,4275044352,4275044607}}]")
+
+    def test_rtc_interrupts_arrive_as_messages(self):
+        m = re.fullmatch(r"\{rtc_irqs,(\d+),(\d+)\}", self.eval(RTC_IRQS))
+        self.assertIsNotNone(m)
+        n, us = int(m.group(1)), int(m.group(2))
+        print("  RTC periodic interrupt: %d {irq, 8} messages in %.3f s (64 Hz asked)" % (n, us / 1e6), flush=True)
+        self.assertGreater(n, 0.5 * 64 * us / 1e6)
+        self.assertLess(n, 1.25 * 64 * us / 1e6)
+
+    def test_interrupt_lines_one_subscriber_held_by_the_holder(self):
+        reply = self.eval(
+            "Me = self(), P = spawn(fun() -> Me ! {sub, hydros_io:irq_subscribe(3)}, receive stop -> ok end end), "
+            "S1 = receive {sub, R1} -> R1 end, S2 = hydros_io:irq_subscribe(3), A = hydros_io:irq_ack(3), "
+            "G = hydros_io:give(com2, 1), P ! stop, timer:sleep(100), S3 = hydros_io:irq_subscribe(3), "
+            "U = hydros_io:irq_unsubscribe(3), {S1, S2 =:= {error, {subscribed, P}}, A, G, S3, U}.")
+        self.assertEqual(reply, "{ok,true,{error,not_subscribed},{error,in_use},ok,ok}")
+        self.assertEqual(self.eval("{rpc:call(c1@hydros, hydros_io, irq_subscribe, [8]), hydros_io:irq_subscribe(5), "
+                                   "try hydros_io:irq_subscribe(256) catch error:E -> E end}."),
+                         "{{error,{owned_by,0}},{error,no_device},badarg}")
+        self.assertEqual(self.eval(
+            "Me = self(), spawn(fun() -> ok = hydros_cap:exclude([{irq, 8}]), "
+            "Me ! {got, [try hydros_io:F(L) catch error:Ex -> Ex end || {F, L} <- [{irq_subscribe, 8}, "
+            "{irq_ack, 8}, {irq_unsubscribe, 3}]]} end), receive {got, Got} -> Got after 5000 -> timeout end."),
+            "[{excluded,{irq,8}},{excluded,{irq,8}},{error,not_subscribed}]")
 
     def test_z_10000_random_calls(self):
         reply = self.eval("hydros_cap_fuzz:run(10000, 42).", 300)

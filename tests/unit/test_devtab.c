@@ -153,6 +153,24 @@ static void mmio_ranges_are_whole_pages_and_may_be_read_only(void **state)
     assert_non_null(devtab_find(&t, "lapic"));
 }
 
+static void interrupt_lines_are_isa_and_never_shared(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("cmos 0 port:0x70-0x71 irq:8\n"
+                           "ps2 1 port:0x60 port:0x64 irq:1 irq:12\n"
+                           "a 0 irq:16\n"        /* not ISA */
+                           "b 0 irq:8\n"         /* cmos's */
+                           "c 0 irq:x\n"
+                           "d 0 irq:1-2\n",
+                           2),
+                     2);
+    assert_int_equal(nbad, 4);
+    assert_string_equal(devtab_irq_device(&t, 8)->name, "cmos");
+    assert_string_equal(devtab_irq_device(&t, 12)->name, "ps2");
+    assert_int_equal(devtab_irq_device(&t, 12)->holder, 1);
+    assert_null(devtab_irq_device(&t, 3));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +180,7 @@ int main(void)
         cmocka_unit_test(ports_are_found_only_inside_one_range),
         cmocka_unit_test(a_bitmap_opens_exactly_the_holders_ports),
         cmocka_unit_test(mmio_ranges_are_whole_pages_and_may_be_read_only),
+        cmocka_unit_test(interrupt_lines_are_isa_and_never_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

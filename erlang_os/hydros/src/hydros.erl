@@ -168,18 +168,21 @@ command(File, Text, Errors) ->
 
 %% The devices nodes drive themselves (hydros_io), as the kernel holds
 %% them: #{name, core (its holder), open (its node runs, so its ports are
-%% open on that core and its registers may be mapped there), ports =>
-%% [{First, Last}], mmio => [{First, Last, rw | ro}]}.
+%% open on that core and its registers and lines may be used there), ports
+%% => [{First, Last}], mmio => [{First, Last, rw | ro}], irqs => [Line]}.
 devices() ->
     {ok, Text} = prim_file:read_file("/dev/hydros/devices"),
     [begin
          [Name, <<"c", C/binary>>, State | Resources] = binary:split(L, <<" ">>, [global]),
          Ranges = [resource(R) || R <- Resources],
          #{name => binary_to_atom(Name), core => binary_to_integer(C), open => State =:= <<"open">>,
-           ports => [{F, T} || {port, F, T, _} <- Ranges], mmio => [{F, T, A} || {mmio, F, T, A} <- Ranges]}
+           ports => [{F, T} || {port, F, T, _} <- Ranges], mmio => [{F, T, A} || {mmio, F, T, A} <- Ranges],
+           irqs => [Line || {irq, Line} <- Ranges]}
      end || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
 
-%% "port:0xF-0xL" or "mmio:0xF-0xL[:ro]".
+%% "port:0xF-0xL", "mmio:0xF-0xL[:ro]" or "irq:N".
+resource(<<"irq:", Line/binary>>) ->
+    {irq, binary_to_integer(Line)};
 resource(R) ->
     [Kind, Range | Ro] = binary:split(R, <<":">>, [global]),
     [<<"0x", F/binary>>, <<"0x", T/binary>>] = binary:split(Range, <<"-">>),

@@ -10,7 +10,8 @@
 %% ports of no device (refused by the kernel); give/2 only moves 'post' to
 %% this node's own core, or names what does not exist; map/2 asks for
 %% device registers, RAM and nothing at all (a mapping goes with its
-%% process).
+%% process); interrupt lines are subscribed to by processes that end at
+%% once (the next subscriber takes the line over).
 -module(hydros_cap_fuzz).
 -export([run/1, run/2, covers/2]).
 -export([init/1, handle_call/3, handle_cast/2]). % the runner (below)
@@ -84,6 +85,9 @@ want(hydros_io, F, [P | Rest]) when F =:= in8; F =:= in16; F =:= in32; F =:= out
 want(hydros_io, give, [D, C]) when is_atom(D), is_integer(C), C >= 0 -> {term, device_control};
 want(hydros_io, map, [P, S]) when is_integer(P), P >= 0, is_integer(S), S > 0, P + S - 1 < 1 bsl 64 ->
     {raw_memory, P, P + S - 1};
+want(hydros_io, F, [L]) when (F =:= irq_subscribe orelse F =:= irq_ack orelse F =:= irq_unsubscribe),
+                             is_integer(L), L >= 0, L =< 255 ->
+    {irq, L, L};
 want(hydros_cap, check, [Cap]) -> case norm(Cap) of bad -> none; N -> N end;
 want(_, _, _) -> none.
 
@@ -132,7 +136,7 @@ range() ->
     {L, min(16#FFFF, L + rand:uniform(64))}.
 
 call(Core) ->
-    case rand:uniform(7) of
+    case rand:uniform(8) of
         1 -> {hydros_io, pick([in8, in16, in32]), [port()]};
         2 -> {hydros_io, pick([out8, out16, out32]), [safe_port(), value()]};
         3 -> {hydros_io, give, [pick([post, nosuch, <<"post">>]), pick([Core, 999, -1, x])]};
@@ -142,7 +146,9 @@ call(Core) ->
         6 -> {hydros_io, pick([in8, in16, in32]), [pick([16#40, 16#61, 16#70, 16#71, 16#80, 16#60, 16#cf8])]};
         7 -> {hydros_io, map, [pick([16#FED00000, 16#FEE00000, 16#FEC00000, 0, rand:uniform(1 bsl 32),
                                      1 bsl 64 - 8, -1, x]),
-                               pick([1, 8, 4096, 16#2000, 0, 1 bsl 40, -3])]}
+                               pick([1, 8, 4096, 16#2000, 0, 1 bsl 40, -3])]};
+        8 -> {hydros_io, pick([irq_subscribe, irq_ack, irq_unsubscribe]),
+              [pick([1, 3, 5, 8, 12, 15, 16, 255, 256, -1, x])]}
     end.
 
 %% Any port, or garbage.

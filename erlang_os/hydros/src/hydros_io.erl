@@ -1,5 +1,5 @@
-%% Hardware from Erlang: IO ports, device registers (MMIO), and the devices
-%% each node holds.
+%% Hardware from Erlang: IO ports, device registers (MMIO), interrupts, and
+%% the devices each node holds.
 %%
 %% A device (a name, IO port ranges and MMIO ranges, docs/devices.md) is
 %% held by one node at a time: at boot the one /etc/hydros/devices names
@@ -19,6 +19,7 @@
 -module(hydros_io).
 -export([in8/1, in16/1, in32/1, out8/2, out16/2, out32/2, give/2]).
 -export([map/2, unmap/1, read/3, write/4, read_block/3, write_block/3]).
+-export([irq_subscribe/1, irq_ack/1, irq_unsubscribe/1]).
 -export_type([handle/0]).
 
 -type port_number() :: 0..16#FFFF.
@@ -55,9 +56,10 @@ out32(_Port, _Value) -> erlang:nif_error(undef).
 %% Hands Device over to Core's node (needs device_control). The holder may
 %% give what it holds; anyone may give a device whose holder's node is not
 %% running. `{error, no_core}' for a core that does not exist.
-%% `{error, mapped}' while the holder has the device's registers mapped.
+%% `{error, in_use}' while the holder has the device's registers mapped or
+%% one of its lines subscribed.
 -spec give(atom(), non_neg_integer()) ->
-          ok | {error, {owned_by, non_neg_integer()} | no_device | no_core | mapped}.
+          ok | {error, {owned_by, non_neg_integer()} | no_device | no_core | in_use}.
 give(_Device, _Core) -> erlang:nif_error(undef).
 
 %% Maps Size bytes of device registers at physical address Phys (needs
@@ -89,3 +91,21 @@ read_block(_Handle, _Offset, _Size) -> erlang:nif_error(undef).
 %% Writes Bytes at Offset, the same way.
 -spec write_block(handle(), non_neg_integer(), binary()) -> ok | {error, unmapped | read_only}.
 write_block(_Handle, _Offset, _Bytes) -> erlang:nif_error(undef).
+
+%% Makes the caller the subscriber of ISA interrupt line Line (needs {irq,
+%% Line}): at the line's next interrupt it gets `{irq, Line}', and no other
+%% until it calls irq_ack/1 (interrupts meanwhile are counted by the kernel,
+%% not lost; a level-triggered line stays masked). One subscriber a line
+%% and a node: `{error, {subscribed, Pid}}' while another lives.
+%% `{error, no_device}' for a line no device has (lines are 0-15).
+-spec irq_subscribe(0..255) -> ok | {error, {subscribed, pid()} | io_error()}.
+irq_subscribe(_Line) -> erlang:nif_error(undef).
+
+%% The subscriber is done with the interrupt: the next may come.
+-spec irq_ack(0..255) -> ok | {error, not_subscribed}.
+irq_ack(_Line) -> erlang:nif_error(undef).
+
+%% Lets the line go (its end as subscriber does the same, at the line's
+%% next interrupt or the next subscription): it is masked again.
+-spec irq_unsubscribe(0..255) -> ok | {error, not_subscribed}.
+irq_unsubscribe(_Line) -> erlang:nif_error(undef).

@@ -123,6 +123,18 @@ mmio_bifs_check_arguments_then_exclusions_test_() ->
      ?_assertEqual({raised, badarg}, Run([], fun() -> hydros_io:write_block(NotAHandle, 0, <<1>>) end)),
      ?_assertEqual({raised, badarg}, Run([], fun() -> hydros_io:unmap(NotAHandle) end))].
 
+irq_bifs_check_arguments_then_exclusions_test_() ->
+    Run = fun(Excl, F) -> in_new(fun() -> ok = hydros_cap:exclude(Excl), F() end) end,
+    [?_assertEqual({raised, badarg}, Run([irq], fun() -> hydros_io:irq_subscribe(256) end)),
+     ?_assertEqual({raised, badarg}, Run([irq], fun() -> hydros_io:irq_ack(-1) end)),
+     ?_assertEqual({raised, badarg}, Run([], fun() -> hydros_io:irq_unsubscribe(x) end)),
+     ?_assertEqual({raised, {excluded, {irq, 8}}}, Run([{irq, 8}], fun() -> hydros_io:irq_subscribe(8) end)),
+     ?_assertEqual({raised, {excluded, {irq, 3}}}, Run([irq], fun() -> hydros_io:irq_ack(3) end)),
+     ?_assertEqual({error, no_device}, Run([{irq, 8}], fun() -> hydros_io:irq_subscribe(16) end)),
+     ?_assertEqual({error, enosys}, Run([{irq, 8}], fun() -> hydros_io:irq_subscribe(3) end)),
+     ?_assertEqual({error, not_subscribed}, Run([], fun() -> hydros_io:irq_ack(3) end)),
+     ?_assertEqual({error, not_subscribed}, Run([], fun() -> hydros_io:irq_unsubscribe(3) end))].
+
 %% A set holds what its terms refer to (here a 1 MiB binary each, which
 %% nothing else holds) until its last process is gone.
 sets_are_freed_with_their_last_process_test() ->
