@@ -155,9 +155,10 @@ clean:
 	rm -rf $(B)/k $(B)/boot $(B)/unit $(B)/kernel.elf $(B)/archive.cpio images/*.img
 
 ## 9. Benchmarks against Debian's Linux on the same ERTS (docs/benchmarks.md):
-##    boot time, then distribution between two nodes
+##    boot time, distribution between two nodes, restarts, the spawn cost of capabilities
 ROUNDS ?= 5
 bench: deps images/hydros.img
 	bench/boot --rounds $(ROUNDS)
 	bench/msgchan --rounds $(ROUNDS) --no-deps
 	bench/restart --rounds $(ROUNDS) --no-deps
+	bench/caps --rounds $(ROUNDS)

@@ -19,7 +19,7 @@ ROOTFS_STAMP := $(B)/rootfs.stamp
 # The boot script and the kernel/stdlib .beam files come from erlang-base.
 ERL_BOOT := $(wildcard /usr/lib/erlang/releases/*/no_dot_erlang.boot)
 
-.PHONY: erts rootfs host-test erts-syscalls erts-clean
+.PHONY: erts erts-nocaps rootfs host-test erts-syscalls erts-clean
 
 # Our C compiled inside the emulator (tools/build-erts.sh: OWN_SOURCES).
 ERTS_OWN_SOURCES := bifs/hydros_bif.c bifs/hydros_bif.h percore/hydros_abi.h
@@ -28,6 +28,13 @@ $(ERTS_BEAM): tools/build-erts.sh $(ERTS_PATCHES) $(ERTS_OWN_SOURCES) \
 	tools/build-erts.sh
 	@touch $@
 erts: $(ERTS_BEAM)
+
+# The same ERTS without the capabilities patch, for bench/caps only.
+ERTS_NOCAPS_BEAM := $(B)/erts-nocaps/beam.smp
+$(ERTS_NOCAPS_BEAM): tools/build-erts.sh $(ERTS_PATCHES) $(subst $(erts_comma), ,$(ERTS_STATIC_DRIVERS)) | deps
+	ERTS_VARIANT=nocaps tools/build-erts.sh
+	@touch $@
+erts-nocaps: $(ERTS_NOCAPS_BEAM)
 
 # bifs/: the msgchan port driver (ar D: the same source gives the same
 # archive, which build-erts.sh fingerprints).
@@ -52,4 +59,4 @@ erts-syscalls: $(ROOTFS_STAMP)
 
 # Keeps build/otp-src (the fetched source); the next build re-copies and rebuilds.
 erts-clean:
-	rm -rf $(B)/otp $(B)/erts $(B)/rootfs $(B)/rootfs.new $(ROOTFS_STAMP)
+	rm -rf $(B)/otp $(B)/erts $(B)/otp-nocaps $(B)/erts-nocaps $(B)/rootfs $(B)/rootfs.new $(ROOTFS_STAMP)

@@ -7,7 +7,9 @@
 #   build/otp/       the build tree: a copy with beam-patches applied, configured, built
 #   build/erts/      beam.smp, beam.smp.stripped, fetch/configure/make logs
 # Environment: ERTS_STATIC_DRIVERS="/abs/a.a,/abs/b.a" links static port drivers
-# in (`--enable-static-drivers=`); JOBS overrides make's -j (default: nproc).
+# in (`--enable-static-drivers=`); JOBS overrides make's -j (default: nproc);
+# ERTS_VARIANT=nocaps builds, in build/otp-nocaps and build/erts-nocaps, the
+# same ERTS without the capabilities patch (0002), for bench/caps to compare.
 # The work is in functions called from main at the end, so bash has read the
 # whole file before it runs anything (editing it during a build is safe).
 set -euo pipefail
@@ -18,9 +20,17 @@ TREE=$TOP/build/otp
 OUT=$TOP/build/erts
 JOBS=${JOBS:-$(nproc)}
 STATIC_DRIVERS=${ERTS_STATIC_DRIVERS:-}
+PATCHES=(beam-patches/*.patch)
 # Our C inside the emulator (beam-patches/0002 compiles it in): copied into
 # erts/emulator/beam, only when changed, so make recompiles only what did.
 OWN_SOURCES=(bifs/hydros_bif.c bifs/hydros_bif.h percore/hydros_abi.h)
+case ${ERTS_VARIANT:-} in
+"") ;;
+nocaps)
+    TREE=$TOP/build/otp-nocaps OUT=$TOP/build/erts-nocaps OWN_SOURCES=()
+    PATCHES=($(printf '%s\n' "${PATCHES[@]}" | grep -v -- '-hydros-capabilities\.patch$'));;
+*) printf 'build-erts: unknown ERTS_VARIANT=%s\n' "$ERTS_VARIANT" >&2; exit 2;;
+esac
 
 # Why each flag: docs/erts-build.md.
 CONFIGURE_FLAGS=(
@@ -41,7 +51,7 @@ fingerprint() {
     {
         echo "$VERSION"
         printf '%s\n' "${CONFIGURE_FLAGS[@]}"
-        cat tools/build-erts.sh beam-patches/*.patch "${OWN_SOURCES[@]}" 2>/dev/null
+        cat tools/build-erts.sh "${PATCHES[@]}" "${OWN_SOURCES[@]}" 2>/dev/null
         if [ -n "$STATIC_DRIVERS" ]; then
             tr ',' '\n' <<<"$STATIC_DRIVERS" | xargs cat
         fi
@@ -75,7 +85,8 @@ fresh_tree() {
 # patch touches only the files it changes, so make rebuilds only those.
 apply_patches() {
     local applied i p
-    diff -rq beam-patches "$TREE/.hydros-patches" -x '*.md' >/dev/null 2>&1 && return 0
+    [ "$(cd "$TREE/.hydros-patches" && cat *.patch 2>/dev/null | sha256sum)" = "$(cat "${PATCHES[@]}" | sha256sum)" ] &&
+        return 0
     applied=("$TREE/.hydros-patches/"*.patch)
     for ((i = ${#applied[@]} - 1; i >= 0; i--)); do
         p=${applied[i]}
@@ -84,7 +95,7 @@ apply_patches() {
         patch -d "$TREE" -p1 -R -s --no-backup-if-mismatch <"$p" || { fresh_tree; break; }
     done
     rm -f "$TREE/.hydros-patches/"*.patch
-    for p in beam-patches/*.patch; do
+    for p in "${PATCHES[@]}"; do
         [ -e "$p" ] || continue
         say "applying $(basename "$p")"
         patch -d "$TREE" -p1 -s --forward --no-backup-if-mismatch <"$p" ||
@@ -159,7 +170,7 @@ main() {
     # One build at a time: make from several shells (or engineers) may start
     # this together; the one that waits finds the work done.
     mkdir -p "$TOP/build"
-    exec 9>"$TOP/build/.erts.lock"
+    exec 9>"$OUT.lock"
     flock -n 9 || { say "waiting for another build-erts.sh to finish"; flock 9; }
 
     VERSION=$(dpkg-query -W -f='${Version}' erlang-base 2>/dev/null) ||

@@ -21,6 +21,13 @@ def squeeze(text):
     return re.sub(r"\s+", "", text)
 
 
+def last_line(reply):
+    """A reply's last line: the kernel's lines about a fault or a restart,
+    or global's warning about a node it disconnects (the shell node's own
+    output), may land before it."""
+    return squeeze(reply.strip().split("\n")[-1])
+
+
 def wait_for_mesh(test, sh, nodes):
     """Waits until each of nodes lists every other one in nodes()."""
     expr = "[{N, lists:sort(rpc:call(N, erlang, nodes, []))} || N <- lists:sort([node() | nodes()])]."

@@ -14,7 +14,7 @@ import time
 import unittest
 
 from shell import Shell
-from test_dist import squeeze, wait_for_mesh
+from test_dist import last_line, squeeze, wait_for_mesh
 
 NODES = ["c%d@hydros" % k for k in range(3)]
 
@@ -77,9 +77,7 @@ class IO(unittest.TestCase):
         return squeeze(self.sh.eval(expr, timeout))
 
     def last(self, expr):
-        """The reply's last line: global's warning about the node it
-        disconnects (the shell node's own output) may come before it."""
-        return squeeze(self.sh.eval(expr).strip().split("\n")[-1])
+        return last_line(self.sh.eval(expr))
 
     def test_cmos_clock_reads_the_host_time(self):
         reply = self.eval(RTC_SECONDS)

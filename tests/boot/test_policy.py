@@ -12,7 +12,7 @@ import unittest
 
 from harness import IMAGE, ROOT, Boot, node_args, variant_archive, variant_image, policy_image
 from shell import Shell
-from test_dist import squeeze, wait_for_mesh
+from test_dist import last_line, squeeze, wait_for_mesh
 from test_faults import NO_RESET
 
 NODES = ["c%d@hydros" % k for k in range(3)]
@@ -27,13 +27,6 @@ FAULTS = ["halt", "node_crash", "node_hang", "kernel_panic", "core_hang", "wild_
 
 # The leader's lines, through the kernel's log: whole lines, [cN]-prefixed.
 SAYS = r"^\[c\d\] hydros_policy: "
-
-
-def last_line(reply):
-    """A reply's last line: the kernel's lines about a fault or a restart,
-    or global's warning about a lost node (the shell's node's own output),
-    may land inside it."""
-    return squeeze(reply.strip().split("\n")[-1])
 
 
 class Policy(unittest.TestCase):
