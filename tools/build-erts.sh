@@ -163,7 +163,7 @@ install_results() {
         strip -o "$OUT/beam.smp.stripped" "$OUT/beam.smp"
     fi
     echo "$INPUTS" >"$OUT/.inputs"
-    say "build/erts/beam.smp: $(stat -c %s "$OUT/beam.smp") bytes, stripped $(stat -c %s "$OUT/beam.smp.stripped")"
+    say "${OUT#$TOP/}/beam.smp: $(stat -c %s "$OUT/beam.smp") bytes, stripped $(stat -c %s "$OUT/beam.smp.stripped")"
 }
 
 main() {
