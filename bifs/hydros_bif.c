@@ -23,6 +23,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -40,6 +42,7 @@
 
 struct hydros_excl {
     erts_refc_t refc;
+    ErtsThrPrgrLaterOp free_later; /* see hydros_excl_release */
     ErlOffHeap off_heap; /* binaries, funs and external pids in the list */
     Eterm list;          /* in heap[] below */
     Eterm heap[1];
@@ -143,15 +146,17 @@ int hydros_excl_valid(Eterm list)
     return is_nil(list);
 }
 
-/* Is p excluded from want? */
+/* Is p excluded from want? p may be another process (check/2): its set is
+ * read once, and stays until this scheduler's next thread progress. */
 static int excl_denies(Process *p, const struct cap *want)
 {
+    struct hydros_excl *x = p->hydros_excl;
     Eterm l;
     struct cap c;
 
-    if (!p->hydros_excl)
+    if (!x)
         return 0;
-    for (l = p->hydros_excl->list; is_list(l); l = CDR(list_val(l)))
+    for (l = x->list; is_list(l); l = CDR(list_val(l)))
         if (cap_parse(CAR(list_val(l)), &c) && cap_covers(&c, want))
             return 1;
     return 0;
@@ -245,11 +250,27 @@ static struct hydros_excl *excl_union(struct hydros_excl *old, Eterm add)
     return x;
 }
 
+static void excl_free(void *v)
+{
+    struct hydros_excl *x = v;
+
+    erts_cleanup_offheap(&x->off_heap);
+    erts_free(ERTS_ALC_T_HYDROS_EXCL, x);
+}
+
+/* A set is freed only once every scheduler has passed a point of thread
+ * progress: a server checking a requester's set (check/2) reads it from
+ * another scheduler, without a lock, while its owner may replace it. */
 void hydros_excl_release(struct hydros_excl *x)
 {
+    ErtsSchedulerData *esdp;
+
     if (x && erts_refc_dectest(&x->refc, 0) == 0) {
-        erts_cleanup_offheap(&x->off_heap);
-        erts_free(ERTS_ALC_T_HYDROS_EXCL, x);
+        esdp = erts_get_scheduler_data();
+        if (esdp && !ERTS_SCHEDULER_IS_DIRTY(esdp))
+            erts_schedule_thr_prgr_later_op(excl_free, x, &x->free_later);
+        else
+            excl_free(x); /* never read across schedulers from here: no process of it runs */
     }
 }
 
@@ -309,6 +330,23 @@ BIF_RETTYPE hydros_cap_exclusions_0(BIF_ALIST_0)
     BIF_RET(copy_struct(x->list, sz, &hp, &MSO(BIF_P)));
 }
 
+/* For servers that act for others (code_server, file_server): may the
+ * local process Pid use Cap? A process that is gone may not. */
+BIF_RETTYPE hydros_cap_check_2(BIF_ALIST_2)
+{
+    struct cap want;
+    Process *rp;
+
+    if (!is_internal_pid(BIF_ARG_1) || !cap_parse(BIF_ARG_2, &want))
+        BIF_ERROR(BIF_P, BADARG);
+    rp = erts_proc_lookup(BIF_ARG_1);
+    if (!rp || excl_denies(rp, &want)) {
+        raise_excluded(BIF_P, BIF_ARG_2);
+        return THE_NON_VALUE;
+    }
+    BIF_RET(am_ok);
+}
+
 BIF_RETTYPE hydros_cap_check_1(BIF_ALIST_1)
 {
     struct cap want;
@@ -320,6 +358,142 @@ BIF_RETTYPE hydros_cap_check_1(BIF_ALIST_1)
         return THE_NON_VALUE;
     }
     BIF_RET(am_ok);
+}
+
+/* ---- Files that are capabilities: writing the kernel's control files
+ * (/dev/hydros/inject, restart, kill, poke) needs node_control, opening an
+ * interrupt line's /dev/irq/N needs {irq, N}, whoever opens them: prim_file
+ * in the caller (hydros_file_denied), or file_server for a caller
+ * (check_file/3). */
+
+#define PATH_BUF 4096
+
+/* path, absolute (against the working directory) and without empty, "."
+ * and ".." components, into out; 0 if it does not fit. */
+static size_t path_normal(const char *path, size_t len, char *out)
+{
+    char buf[PATH_BUF];
+    size_t n = 0, o = 0, i = 0, j;
+
+    len = strnlen(path, len);
+    if (len == 0 || path[0] != '/') {
+        if (!getcwd(buf, sizeof(buf)))
+            return 0;
+        n = strlen(buf);
+    }
+    if (n + 1 + len >= sizeof(buf))
+        return 0;
+    buf[n++] = '/';
+    memcpy(buf + n, path, len);
+    n += len;
+    while (i < n) {
+        while (i < n && buf[i] == '/')
+            i++;
+        for (j = i; j < n && buf[j] != '/'; j++)
+            ;
+        if (j - i == 2 && buf[i] == '.' && buf[i + 1] == '.') {
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+        } else if (j > i && !(j - i == 1 && buf[i] == '.')) {
+            if (o + 1 + (j - i) >= PATH_BUF)
+                return 0;
+            out[o++] = '/';
+            memcpy(out + o, buf + i, j - i);
+            o += j - i;
+        }
+        i = j;
+    }
+    if (o == 0)
+        out[o++] = '/';
+    out[o] = '\0';
+    return o;
+}
+
+/* What an access to path needs; 0 if nothing. A path too long to judge
+ * needs node_control to be written (the kernel refuses it anyway). */
+static int path_cap(const char *path, size_t len, int writing, struct cap *want)
+{
+    static const char *const control[] = {"/dev/hydros/inject", "/dev/hydros/restart", "/dev/hydros/kill",
+                                          "/dev/hydros/poke"};
+    char p[PATH_BUF], *end;
+    unsigned long line;
+    size_t i;
+
+    want->kind = CAP_TERM;
+    want->term = am_node_control;
+    if (!path_normal(path, len, p))
+        return writing;
+    for (i = 0; i < sizeof(control) / sizeof(control[0]); i++)
+        if (writing && strcmp(p, control[i]) == 0)
+            return 1;
+    if (strncmp(p, "/dev/irq/", 9) != 0)
+        return 0;
+    line = strtoul(p + 9, &end, 10);
+    want->kind = CAP_IRQ;
+    want->lo = want->hi = line;
+    if (*end || end == p + 9 || line > IRQ_MAX) /* no such line: it fails there, but say so for all */
+        want->lo = 0, want->hi = IRQ_MAX;
+    return 1;
+}
+
+int hydros_file_denied(ErlNifEnv *env, const char *path, size_t len, int writing, ERL_NIF_TERM *raised)
+{
+    Process *p = env->proc;
+    struct cap want;
+    ERL_NIF_TERM cap;
+
+    if (p->static_flags & ERTS_STC_FLG_SHADOW_PROC) /* a dirty NIF's stand-in */
+        p = p->next;
+    if (!path_cap(path, len, writing, &want) || !excl_denies(p, &want))
+        return 0;
+    cap = want.kind == CAP_TERM ? enif_make_atom(env, "node_control")
+          : want.lo == want.hi  ? enif_make_tuple2(env, enif_make_atom(env, "irq"), enif_make_uint64(env, want.lo))
+                                : enif_make_tuple2(env, enif_make_atom(env, "irq"), enif_make_atom(env, "all"));
+    *raised = enif_raise_exception(env, enif_make_tuple2(env, enif_make_atom(env, "excluded"), cap));
+    return 1;
+}
+
+/* file_server's check for the process it acts for: may Pid access Path
+ * (iodata or an atom) for Access (read | write)? */
+BIF_RETTYPE hydros_cap_check_file_3(BIF_ALIST_3)
+{
+    char buf[PATH_BUF];
+    ErlDrvSizeT len;
+    struct cap want;
+    Process *rp;
+    Eterm *hp, cap;
+    int writing = BIF_ARG_3 == am_write;
+
+    if (!is_internal_pid(BIF_ARG_1) || (!writing && BIF_ARG_3 != am_read))
+        BIF_ERROR(BIF_P, BADARG);
+    if (is_atom(BIF_ARG_2)) {
+        Atom *a = atom_tab(atom_val(BIF_ARG_2));
+        len = a->len < sizeof(buf) ? a->len : sizeof(buf) - 1;
+        sys_memcpy(buf, a->name, len);
+    } else if (erts_iolist_size(BIF_ARG_2, &len) || len >= sizeof(buf)) {
+        len = 0; /* not a name the kernel takes as bytes, or too long: judged as nothing */
+        if (!writing)
+            BIF_RET(am_ok);
+        want.kind = CAP_TERM, want.term = am_node_control;
+        goto judge;
+    } else
+        erts_iolist_to_buf(BIF_ARG_2, buf, len);
+    if (!path_cap(buf, len, writing, &want))
+        BIF_RET(am_ok);
+judge:
+    rp = erts_proc_lookup(BIF_ARG_1);
+    if (rp && !excl_denies(rp, &want))
+        BIF_RET(am_ok);
+    if (want.kind == CAP_TERM)
+        cap = am_node_control;
+    else {
+        hp = HAlloc(BIF_P, 3);
+        cap = TUPLE2(hp, am_irq, want.lo == want.hi ? make_small(want.lo) : am_all);
+    }
+    raise_excluded(BIF_P, cap);
+    return THE_NON_VALUE;
 }
 
 /* ---- hydros_io: the kernel's answers */

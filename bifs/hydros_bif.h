@@ -27,4 +27,9 @@ Eterm hydros_excl_dist_opts(Process *p, Eterm opts);
  * device_control). 0 when allowed; otherwise a BIF returns THE_NON_VALUE. */
 int hydros_excl_denies(Process *p, Eterm cap);
 
+/* prim_file's open and read_file NIFs (beam-patches/0003): is the calling
+ * process kept from path (the kernel's control files, interrupt lines)? 1,
+ * with the exception raised in env in *raised, if so. */
+int hydros_file_denied(ErlNifEnv *env, const char *path, size_t len, int writing, ERL_NIF_TERM *raised);
+
 #endif

@@ -45,8 +45,12 @@ $(B)/bifs/msgchan.o: bifs/msgchan_drv.c | deps
 $(MSGCHAN_DRV): $(B)/bifs/msgchan.o
 	rm -f $@ && ar rcsD $@ $<
 
+# Kernel modules that beam-patches/0003 changes, compiled from the patched
+# tree (build/otp, where build-erts.sh applied every patch).
+PATCHED_KERNEL := code_server,file_server,file
 $(ROOTFS_STAMP): tools/mkrootfs.py $(ERTS_BEAM) $(ERL_BOOT)
-	python3 tools/mkrootfs.py --beam $(B)/erts/beam.smp.stripped $(B)/rootfs
+	python3 tools/mkrootfs.py --beam $(B)/erts/beam.smp.stripped \
+	  --patched $(B)/otp:kernel:$(PATCHED_KERNEL) $(B)/rootfs
 	@touch $@
 rootfs: $(ROOTFS_STAMP)
 

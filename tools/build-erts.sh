@@ -9,7 +9,7 @@
 # Environment: ERTS_STATIC_DRIVERS="/abs/a.a,/abs/b.a" links static port drivers
 # in (`--enable-static-drivers=`); JOBS overrides make's -j (default: nproc);
 # ERTS_VARIANT=nocaps builds, in build/otp-nocaps and build/erts-nocaps, the
-# same ERTS without the capabilities patch (0002), for bench/caps to compare.
+# same ERTS without the capabilities patches (0002, 0003), for bench/caps.
 # The work is in functions called from main at the end, so bash has read the
 # whole file before it runs anything (editing it during a build is safe).
 set -euo pipefail
@@ -28,7 +28,7 @@ case ${ERTS_VARIANT:-} in
 "") ;;
 nocaps)
     TREE=$TOP/build/otp-nocaps OUT=$TOP/build/erts-nocaps OWN_SOURCES=()
-    PATCHES=($(printf '%s\n' "${PATCHES[@]}" | grep -v -- '-hydros-capabilities\.patch$'));;
+    PATCHES=($(printf '%s\n' "${PATCHES[@]}" | grep -Ev -- '-hydros-capabilities(-kernel)?\.patch$'));;
 *) printf 'build-erts: unknown ERTS_VARIANT=%s\n' "$ERTS_VARIANT" >&2; exit 2;;
 esac
 

@@ -5,13 +5,17 @@ out as the root directory `/` that its ERTS sees (`-root / -bindir /bin`).
   bin/start.boot          the host's no_dot_erlang.boot (init's default boot script)
   bin/beam.smp            the static ERTS (--beam), what the ELF loader starts
   lib/kernel-VSN/ebin     kernel and stdlib from the installed erlang-base,
-  lib/stdlib-VSN/ebin     versioned paths as the boot script names them, stripped
+  lib/stdlib-VSN/ebin     versioned paths as the boot script names them, stripped;
+                          the modules --patched names compiled instead from the
+                          patched source tree (beam-patches/0003: kernel's
+                          code_server, file_server and file check capabilities)
   etc/inetrc, etc/hosts   name lookups from files only: nothing spawns inet_gethost
   dev/null                an empty regular file; the kernel serves it as the null device
   tmp/                    mount point of the per-core tmpfs (-home /tmp)
 
 The directory is built beside OUT and renamed into place, so OUT is always
-whole. Usage: mkrootfs.py [--erl-root /usr/lib/erlang] [--beam FILE] OUT"""
+whole. Usage: mkrootfs.py [--erl-root /usr/lib/erlang] [--beam FILE]
+                     [--patched SRC_ROOT:APP:MOD,MOD...] OUT"""
 import argparse
 import fcntl
 import os
@@ -53,6 +57,19 @@ def strip_beams(ebins):
     subprocess.run(["erl", "-noshell", "-noinput", "-eval", expr, "-extra"] + ebins, check=True)
 
 
+def compile_patched(spec, ebins):
+    """SRC_ROOT:APP:MOD,...: each lib/APP/src/MOD.erl of the patched OTP
+    tree, compiled (the host's erlc, the same OTP release) over the
+    installed module in APP's ebin."""
+    root, app, mods = spec.split(":")
+    dst = [e for e in ebins if os.path.basename(os.path.dirname(e)).startswith(app + "-")]
+    if len(dst) != 1:
+        sys.exit("mkrootfs: no lib/%s-VSN in the root for --patched" % app)
+    srcs = [os.path.join(root, "lib", app, "src", m + ".erl") for m in mods.split(",")]
+    subprocess.run(["erlc", "-I", os.path.join(root, "lib", app, "include"), "-I",
+                    os.path.join(root, "lib", app, "src"), "-o", dst[0]] + srcs, check=True)
+
+
 def du(path):
     total = 0
     for dirpath, _, files in os.walk(path):
@@ -60,7 +77,7 @@ def du(path):
     return total
 
 
-def build(erl_root, beam, out):
+def build(erl_root, beam, out, patched=()):
     lock = open(out + ".lock", "w")  # one mkrootfs at a time per OUT
     fcntl.flock(lock, fcntl.LOCK_EX)
     tmp = out + ".new"
@@ -81,6 +98,8 @@ def build(erl_root, beam, out):
             if fn.endswith(EBIN_KEEP):
                 shutil.copyfile(os.path.join(src, fn), os.path.join(dst, fn))
         ebins.append(dst)
+    for spec in patched:
+        compile_patched(spec, ebins)
     strip_beams(ebins)
     for name, data in (("etc/inetrc", INETRC), ("etc/hosts", HOSTS), ("dev/null", b"")):
         os.makedirs(os.path.join(tmp, os.path.dirname(name)), exist_ok=True)
@@ -99,6 +118,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--erl-root", default="/usr/lib/erlang")
     ap.add_argument("--beam", help="static beam.smp to put in bin/")
+    ap.add_argument("--patched", action="append", default=[], help="SRC_ROOT:APP:MOD,... compiled over APP's")
     ap.add_argument("out")
     a = ap.parse_args()
-    build(a.erl_root, a.beam, a.out.rstrip("/"))
+    build(a.erl_root, a.beam, a.out.rstrip("/"), a.patched)

@@ -274,6 +274,35 @@ class IO(unittest.TestCase):
             "{irq_ack, 8}, {irq_unsubscribe, 3}]]} end), receive {got, Got} -> Got after 5000 -> timeout end."),
             "[{excluded,{irq,8}},{excluded,{irq,8}},{error,not_subscribed}]")
 
+    def test_servers_act_only_within_their_callers_rights(self):
+        # code_server and file_server work for others: each checks the
+        # process it works for, whether it asked through the API (which
+        # then raises) or sent the request itself (which gets the error).
+        reply = self.eval(
+            "{hydros_cap_fuzz, Bin, F} = code:get_object_code(hydros_cap_fuzz), Me = self(), "
+            "T = fun(Fun) -> try Fun() catch error:E -> E end end, "
+            "spawn(fun() -> ok = hydros_cap:exclude([code_load, node_control, {irq, 8}]), Me ! {got, ["
+            "T(fun() -> code:load_binary(hydros_cap_fuzz, F, Bin) end), T(fun() -> code:add_path(\"/tmp\") end), "
+            "T(fun() -> code:purge(hydros_cap_fuzz) end), "
+            "begin code_server ! {code_call, self(), {load_binary, hydros_cap_fuzz, F, Bin}}, "
+            "receive {code_server, R} -> R end end, "
+            "T(fun() -> is_list(sofs:to_external(sofs:set([b, a]))) end), "
+            "T(fun() -> file:write_file(\"/dev/hydros/kill\", <<\"2\">>) end), "
+            "T(fun() -> prim_file:write_file(\"/dev/../dev/hydros//./kill\", <<\"2\">>) end), "
+            "T(fun() -> file:open(\"/dev/hydros/restart\", [write]) end), "
+            "gen_server:call(file_server_2, {write_file, \"/dev/hydros/inject\", <<\"2 halt\">>}), "
+            "T(fun() -> file:open(\"/dev/irq/8\", [read]) end), T(fun() -> prim_file:read_file(\"/dev/irq/8\") end), "
+            "element(1, T(fun() -> file:read_file(\"/dev/hydros/nodes\") end))]} end), "
+            "receive {got, Got} -> Got after 10000 -> timeout end.")
+        self.assertEqual(reply, "[{excluded,code_load},{excluded,code_load},{excluded,code_load},"
+                                "{error,{excluded,code_load}},true,{excluded,node_control},{excluded,node_control},"
+                                "{excluded,node_control},{error,{excluded,node_control}},{excluded,{irq,8}},"
+                                "{excluded,{irq,8}},ok]")
+        # Nothing was done; the same calls work for a process without the exclusions.
+        self.assertEqual(self.eval("lists:sort([node() | nodes()])."), "[c0@hydros,c1@hydros,c2@hydros]")
+        self.assertEqual(self.eval("{hydros_cap_fuzz, Bin2, F2} = code:get_object_code(hydros_cap_fuzz), "
+                                   "code:load_binary(hydros_cap_fuzz, F2, Bin2)."), "{module,hydros_cap_fuzz}")
+
     def test_z_10000_random_calls(self):
         reply = self.eval("hydros_cap_fuzz:run(10000, 42).", 300)
         print("  10000 random calls: %s" % reply, flush=True)

@@ -15,6 +15,9 @@
 %% of the boot), and connects to the other nodes that are up. Off HydrOS (no /dev/hydros: the Linux comparison in
 %% bench/) it does nothing.
 boot() ->
+    %% First: the code and file servers check a process's exclusions only
+    %% once hydros_cap is loaded (beam-patches/0003).
+    {module, hydros_cap} = code:ensure_loaded(hydros_cap),
     case file:read_file_info("/dev/hydros/self") of
         {ok, _} ->
             {Base, End} = partition(),

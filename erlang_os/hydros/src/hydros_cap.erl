@@ -12,16 +12,22 @@
 %%   `{raw_memory, Lo, Hi}'              (`raw_memory' alone: all of it)
 %%   `{irq, all | Line}'                 (`irq' alone: every line)
 %%   `device_control'   handing devices over (hydros_io:give/2)
-%%   `node_control'     inject, kill, restart (hydros)
+%%   `node_control'     inject, kill, restart (hydros), and writing the
+%%                      kernel's control files (/dev/hydros/{inject,
+%%                      restart,kill,poke}) in any way
 %%   `open_port'        open_port/2
-%%   `code_load'        erlang:load_module/2, erlang:delete_module/1
+%%   `code_load'        erlang:load_module/2, erlang:delete_module/1, and
+%%                      the code server's loading, purging and path changes
+%% The code and file servers check the process they work for
+%% (beam-patches/0003); a server of your own that acts for others should
+%% do the same with check/2.
 %% Any other term is an application's own capability, which its code checks
 %% with check/1. A refused call fails with `error({excluded, Cap})'.
 %%
 %% The functions are BIFs (hydros_bif.c); the bodies below only run on an
 %% ERTS without the patch (the host's erl, for instance).
 -module(hydros_cap).
--export([exclude/1, exclusions/0, check/1]).
+-export([exclude/1, exclusions/0, check/1, check/2, check_file/3]).
 -export_type([capability/0]).
 
 -type capability() ::
@@ -48,4 +54,17 @@ exclusions() ->
 %% a malformed built-in capability.
 -spec check(capability()) -> ok.
 check(_Cap) ->
+    erlang:nif_error(undef).
+
+%% For a server that works for others: ok if the local process Pid may use
+%% Cap, error({excluded, Cap}) if not, or if Pid is gone.
+-spec check(pid(), capability()) -> ok.
+check(_Pid, _Cap) ->
+    erlang:nif_error(undef).
+
+%% file_server's check for the process it works for: ok if Pid may access
+%% Name (writing the kernel's control files needs node_control, opening
+%% /dev/irq/N needs {irq, N}); error({excluded, Cap}) if not.
+-spec check_file(pid(), file:name_all(), read | write) -> ok.
+check_file(_Pid, _Name, _Access) ->
     erlang:nif_error(undef).
