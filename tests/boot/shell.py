@@ -131,14 +131,20 @@ class Shell:
 
 
 class ShellTestCase(unittest.TestCase):
-    """One booted shell (smp=1) for the whole class, named NAME; every test
-    starts with no bound variables."""
+    """One booted shell for the whole class, named NAME, on SMP cores (the
+    image IMAGE, QEMU's EXTRA arguments), and once MESH (node names) is
+    given, with those nodes connected; every test starts with no bound
+    variables."""
     NAME = None
     CHECK_TIMEOUT = 30
+    SMP, IMAGE, EXTRA, MESH = 1, None, (), None
 
     @classmethod
     def setUpClass(cls):
-        cls.sh = Shell(cls.NAME).start()
+        cls.sh = Shell(cls.NAME, image=cls.IMAGE, smp=cls.SMP, extra=cls.EXTRA).start()
+        if cls.MESH:
+            from test_dist import wait_for_mesh  # test_dist imports this module
+            wait_for_mesh(unittest.TestCase(), cls.sh, cls.MESH)
 
     @classmethod
     def tearDownClass(cls):

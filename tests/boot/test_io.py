@@ -13,7 +13,7 @@ import re
 import time
 import unittest
 
-from shell import Shell
+from shell import ShellTestCase
 from test_dist import last_line, squeeze, wait_for_mesh
 
 NODES = ["c%d@hydros" % k for k in range(3)]
@@ -60,18 +60,8 @@ ALL_PORT_BIFS = (
     "{out32, [16#cf8, 0]}]] end")
 
 
-class IO(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sh = Shell("qemu-io", smp=3).start()
-        wait_for_mesh(unittest.TestCase(), cls.sh, NODES)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sh.stop()
-
-    def setUp(self):
-        self.sh.forget()
+class IO(ShellTestCase):
+    NAME, SMP, MESH = "qemu-io", 3, NODES
 
     def eval(self, expr, timeout=60):
         return squeeze(self.sh.eval(expr, timeout))

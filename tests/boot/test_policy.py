@@ -11,7 +11,7 @@ import time
 import unittest
 
 from harness import IMAGE, ROOT, Boot, node_args, variant_archive, variant_image, policy_image
-from shell import Shell
+from shell import Shell, ShellTestCase
 from test_dist import last_line, squeeze, wait_for_mesh
 from test_faults import NO_RESET
 
@@ -29,18 +29,8 @@ FAULTS = ["halt", "node_crash", "node_hang", "kernel_panic", "core_hang", "wild_
 SAYS = r"^\[c\d\] hydros_policy: "
 
 
-class Policy(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sh = Shell("qemu-policy", image=IMAGE, smp=3, extra=NO_RESET).start()
-        wait_for_mesh(unittest.TestCase(), cls.sh, NODES)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sh.stop()
-
-    def setUp(self):
-        self.sh.forget()
+class Policy(ShellTestCase):
+    NAME, IMAGE, SMP, EXTRA, MESH = "qemu-policy", IMAGE, 3, NO_RESET, NODES
 
     def test_1_policy_from_the_archive(self):
         self.assertEqual(squeeze(self.sh.eval("hydros:policy(1).")),
