@@ -22,7 +22,7 @@ ERL_BOOT := $(wildcard /usr/lib/erlang/releases/*/no_dot_erlang.boot)
 .PHONY: erts erts-nocaps rootfs host-test erts-syscalls erts-clean
 
 # Our C compiled inside the emulator (tools/build-erts.sh: OWN_SOURCES).
-ERTS_OWN_SOURCES := bifs/hydros_bif.c bifs/hydros_bif.h percore/hydros_abi.h
+ERTS_OWN_SOURCES := bifs/hydros_cap.c bifs/hydros_io.c bifs/hydros_bif.h percore/hydros_abi.h
 $(ERTS_BEAM): tools/build-erts.sh $(ERTS_PATCHES) $(ERTS_OWN_SOURCES) \
 		$(subst $(erts_comma), ,$(ERTS_STATIC_DRIVERS)) | deps
 	tools/build-erts.sh

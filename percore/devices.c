@@ -53,7 +53,7 @@ static struct irq {
     int core;                  /* where it is routed */
     volatile uint64_t pending; /* interrupts not yet read */
     volatile bool news;        /* pending moved: tell the file's waiters (devices_poll) */
-} irqs[IRQ_LINES];
+} irqs[IRQ_LINES] = {[0 ... IRQ_LINES - 1] = {.core = -1}};
 
 _Static_assert(sizeof(((struct core *)0)->iomap) == IOMAP_BYTES + 1, "TSS bitmap size");
 
@@ -134,6 +134,7 @@ static void irq_forget(struct irq *q)
     if (q->file)
         ioapic_mask((int)(q - irqs), true);
     q->file = NULL;
+    q->core = -1;
     q->pending = 0;
 }
 
@@ -150,9 +151,12 @@ void devices_poll(void)
 {
     int me = (int)this_core()->id;
     for (int l = 0; l < IRQ_LINES; l++)
-        if (irqs[l].news && irqs[l].core == me && irqs[l].file) {
+        if (irqs[l].news && irqs[l].core == me) { /* rare: take the lock only then */
+            spin_lock(&lock);
+            if (irqs[l].news && irqs[l].core == me && irqs[l].file) /* not given away meanwhile */
+                file_changed(irqs[l].file);
             irqs[l].news = false;
-            file_changed(irqs[l].file);
+            spin_unlock(&lock);
         }
 }
 

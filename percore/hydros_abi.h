@@ -1,5 +1,5 @@
 /* hydros_abi.h: the one system call of ours that Linux does not have, shared
- * by the kernel (devices.c) and ERTS (bifs/hydros_bif.c, copied into the
+ * by the kernel (devices.c) and ERTS (bifs/hydros_io.c, copied into the
  * OTP tree by tools/build-erts.sh). Constants only: both sides include it.
  *
  * hydros_dev(op, a, b, c): the devices a node drives (docs/devices.md).

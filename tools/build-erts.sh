@@ -23,7 +23,7 @@ STATIC_DRIVERS=${ERTS_STATIC_DRIVERS:-}
 PATCHES=(beam-patches/*.patch)
 # Our C inside the emulator (beam-patches/0002 compiles it in): copied into
 # erts/emulator/beam, only when changed, so make recompiles only what did.
-OWN_SOURCES=(bifs/hydros_bif.c bifs/hydros_bif.h percore/hydros_abi.h)
+OWN_SOURCES=(bifs/hydros_cap.c bifs/hydros_io.c bifs/hydros_bif.h percore/hydros_abi.h)
 case ${ERTS_VARIANT:-} in
 "") ;;
 nocaps)

@@ -3,7 +3,9 @@
  * Contract: ioapic_route sends ISA IRQ `line` to one core's local APIC as a
  * vector of its own (VEC_IRQ_BASE + line), with the polarity and trigger
  * the MADT's overrides give it (ISA default: active high, edge), and
- * unmasked; ioapic_mask masks and unmasks it. Every redirection entry is masked at boot: nothing arrives that no
+ * unmasked (-ENODEV for a line no IO APIC has, or whose pin an override
+ * gave to another line: IRQ 0 on pin 2); ioapic_mask masks and unmasks
+ * it. Every redirection entry is masked at boot: nothing arrives that no
  * node asked for. The registers are an index and a window, so one lock
  * covers every IO APIC. Lines 0-15 only: what a PC's legacy devices use. */
 #include "acpi.h"
@@ -27,7 +29,7 @@ static struct {
 static int napics;
 static struct {
     uint32_t gsi;
-    bool low, level;
+    bool low, level, taken; /* taken: another ISA line's override has its pin */
 } isa[IRQ_LINES];
 static struct spinlock lock = SPINLOCK_INIT; /* also taken by interrupt handlers (devices_irq) */
 
@@ -89,6 +91,11 @@ void ioapic_init(const struct acpi_info *ai)
         isa[ov->source_irq].low = ACPI_IRQ_POLARITY(ov->flags) == ACPI_POL_LOW;
         isa[ov->source_irq].level = ACPI_IRQ_TRIGGER(ov->flags) == ACPI_TRIG_LEVEL;
     }
+    /* IRQ 0 usually comes in on pin 2: line 2 must not program it again. */
+    for (int l = 0; l < IRQ_LINES; l++)
+        for (int o = 0; o < IRQ_LINES; o++)
+            if (o != l && isa[o].gsi == (uint32_t)l && isa[l].gsi == (uint32_t)l)
+                isa[l].taken = true;
 }
 
 bool ioapic_level(int line)
@@ -100,7 +107,7 @@ int ioapic_route(int line, uint32_t apic_id)
 {
     uint32_t e;
     uint64_t flags = lock_irq();
-    int a = apic_of(isa[line].gsi, &e);
+    int a = isa[line].taken ? -1 : apic_of(isa[line].gsi, &e);
     if (a >= 0) {
         wr(a, REG_REDIR(e), REDIR_MASKED);
         wr(a, REG_REDIR(e) + 1, apic_id << 24);
@@ -115,7 +122,7 @@ void ioapic_mask(int line, bool masked)
 {
     uint32_t e;
     uint64_t flags = lock_irq();
-    int a = apic_of(isa[line].gsi, &e);
+    int a = isa[line].taken ? -1 : apic_of(isa[line].gsi, &e);
     if (a >= 0) {
         uint32_t v = rd(a, REG_REDIR(e));
         wr(a, REG_REDIR(e), masked ? v | REDIR_MASKED : v & ~REDIR_MASKED);

@@ -266,8 +266,9 @@ class IO(ShellTestCase):
 
     def test_servers_act_only_within_their_callers_rights(self):
         # code_server and file_server work for others: each checks the
-        # process it works for, whether it asked through the API (which
-        # then raises) or sent the request itself (which gets the error).
+        # rights of the process it works for, from the credential the API
+        # sends with the request (the API then raises); a request sent by
+        # hand, with no credential or a forged one, has no rights.
         reply = self.eval(
             "{hydros_cap_fuzz, Bin, F} = code:get_object_code(hydros_cap_fuzz), Me = self(), "
             "T = fun(Fun) -> try Fun() catch error:E -> E end end, "
@@ -276,18 +277,24 @@ class IO(ShellTestCase):
             "T(fun() -> code:purge(hydros_cap_fuzz) end), "
             "begin code_server ! {code_call, self(), {load_binary, hydros_cap_fuzz, F, Bin}}, "
             "receive {code_server, R} -> R end end, "
+            "begin code_server ! {code_call, self(), {purge, hydros_cap_fuzz}, make_ref()}, "
+            "receive {code_server, R2} -> R2 end end, "
             "T(fun() -> is_list(sofs:to_external(sofs:set([b, a]))) end), "
             "T(fun() -> file:write_file(\"/dev/hydros/kill\", <<\"2\">>) end), "
             "T(fun() -> prim_file:write_file(\"/dev/../dev/hydros//./kill\", <<\"2\">>) end), "
             "T(fun() -> file:open(\"/dev/hydros/restart\", [write]) end), "
             "gen_server:call(file_server_2, {write_file, \"/dev/hydros/inject\", <<\"2 halt\">>}), "
+            "gen_server:call(file_server_2, {hydros_credential, make_ref(), {write_file, \"/dev/hydros/kill\", <<\"2\">>}}), "
             "T(fun() -> file:open(\"/dev/irq/8\", [read]) end), T(fun() -> prim_file:read_file(\"/dev/irq/8\") end), "
             "element(1, T(fun() -> file:read_file(\"/dev/hydros/nodes\") end))]} end), "
             "receive {got, Got} -> Got after 10000 -> timeout end.")
         self.assertEqual(reply, "[{excluded,code_load},{excluded,code_load},{excluded,code_load},"
-                                "{error,{excluded,code_load}},true,{excluded,node_control},{excluded,node_control},"
-                                "{excluded,node_control},{error,{excluded,node_control}},{excluded,{irq,8}},"
+                                "{error,{excluded,code_load}},{error,{excluded,code_load}},true,"
+                                "{excluded,node_control},{excluded,node_control},{excluded,node_control},"
+                                "{error,{excluded,node_control}},{error,{excluded,node_control}},{excluded,{irq,8}},"
                                 "{excluded,{irq,8}},ok]")
+        # No code is loaded from the working directory, which anyone may move.
+        self.assertEqual(self.eval("lists:member(\".\", code:get_path())."), "false")
         # Nothing was done; the same calls work for a process without the exclusions.
         self.assertEqual(self.eval("lists:sort([node() | nodes()])."), "[c0@hydros,c1@hydros,c2@hydros]")
         self.assertEqual(self.eval("{hydros_cap_fuzz, Bin2, F2} = code:get_object_code(hydros_cap_fuzz), "

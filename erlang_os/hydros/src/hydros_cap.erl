@@ -20,16 +20,18 @@
 %%                      the code server's loading, purging and path changes
 %% The code and file servers check the process they work for
 %% (beam-patches/0003); a server of your own that acts for others should
-%% do the same with check/2.
+%% do the same: its API function, which runs in the caller, sends
+%% credential() with the request, and the server calls check/2 on it.
 %% Any other term is an application's own capability, which its code checks
 %% with check/1. A refused call fails with `error({excluded, Cap})'.
 %%
-%% The functions are BIFs (hydros_bif.c); the bodies below only run on an
+%% The functions are BIFs (bifs/hydros_cap.c); the bodies below only run on an
 %% ERTS without the patch (the host's erl, for instance).
 -module(hydros_cap).
--export([exclude/1, exclusions/0, check/1, check/2, check_file/3]).
--export_type([capability/0]).
+-export([exclude/1, exclusions/0, check/1, credential/0, check/2, check_file/3]).
+-export_type([capability/0, credential/0]).
 
+-opaque credential() :: reference().
 -type capability() ::
         port_io | {port_io, all | 0..16#FFFF | {0..16#FFFF, 0..16#FFFF}}
       | raw_memory | {raw_memory, all} | {raw_memory, non_neg_integer(), non_neg_integer()}
@@ -56,15 +58,24 @@ exclusions() ->
 check(_Cap) ->
     erlang:nif_error(undef).
 
-%% For a server that works for others: ok if the local process Pid may use
-%% Cap, error({excluded, Cap}) if not, or if Pid is gone.
--spec check(pid(), capability()) -> ok.
-check(_Pid, _Cap) ->
+%% For a server that works for others. A message says nothing reliable of
+%% its sender (a pid in it is whatever the sender wrote), so the caller
+%% hands the server this: an unforgeable token of its rights as they are
+%% now (they only grow later). It means nothing on another node.
+-spec credential() -> credential().
+credential() ->
     erlang:nif_error(undef).
 
-%% file_server's check for the process it works for: ok if Pid may access
-%% Name (writing the kernel's control files needs node_control, opening
+%% ok if whoever made Credential may use Cap, error({excluded, Cap}) if
+%% not. Anything that is not a credential of this node (`none', a plain
+%% reference) has no rights at all.
+-spec check(credential() | term(), capability()) -> ok.
+check(_Credential, _Cap) ->
+    erlang:nif_error(undef).
+
+%% file_server's check: ok if whoever made Credential may access Name
+%% (writing the kernel's control files needs node_control, opening
 %% /dev/irq/N needs {irq, N}); error({excluded, Cap}) if not.
--spec check_file(pid(), file:name_all(), read | write) -> ok.
-check_file(_Pid, _Name, _Access) ->
+-spec check_file(credential() | term(), file:name_all(), read | write) -> ok.
+check_file(_Credential, _Name, _Access) ->
     erlang:nif_error(undef).

@@ -14,7 +14,7 @@
 %% it, `{error, no_device}' when no device has that port. Only then is the
 %% hardware touched.
 %%
-%% The functions are BIFs (hydros_bif.c); the bodies below only run on an
+%% The functions are BIFs (bifs/hydros_io.c); the bodies below only run on an
 %% ERTS without the patch.
 -module(hydros_io).
 -export([in8/1, in16/1, in32/1, out8/2, out16/2, out32/2, give/2]).

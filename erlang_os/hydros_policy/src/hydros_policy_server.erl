@@ -37,8 +37,10 @@ policy(Core) ->
     gen_server:call(?MODULE, {policy, Core}).
 
 %% Changes it on every node that is up: ok, or {error, {bad_policy, P}}.
+%% The caller needs node_control (error({excluded, node_control})).
 -spec set_policy(non_neg_integer() | default, term()) -> ok | {error, term()}.
 set_policy(Core, New) ->
+    ok = hydros_cap:check(node_control),
     case hydros_policy:update(policy(Core), New) of
         {ok, Policy} ->
             abcast_all({set, Core, Policy}),

@@ -1,18 +1,12 @@
-/* hydros_bif.c: the BIFs of modules hydros_cap and hydros_io, and the
- * capability exclusion sets behind them (hydros_bif.h: how a set is shared
- * and inherited).
- *
- * Built inside ERTS: tools/build-erts.sh copies this file, hydros_bif.h and
- * percore/hydros_abi.h into erts/emulator/beam, and
- * beam-patches/0002-hydros-capabilities.patch adds it to the emulator and
- * the BIFs to bif.tab. The modules' .erl stubs are in erlang_os/hydros/src.
+/* hydros_io.c: the BIFs of module hydros_io: IO ports, device registers
+ * (MMIO), interrupts, and handing devices over.
  *
  * Every BIF checks its arguments first (badarg), then the caller's
- * exclusions (error({excluded, Cap})), then asks the kernel whether the
- * node holds the device ({error, {owned_by, Core}} when another does), and
- * only then touches hardware. Port IO itself runs in user mode through the
- * core's TSS I/O bitmap, which the kernel opens for exactly the ports the
- * node holds (percore/devices.c).
+ * exclusions (error({excluded, Cap}), hydros_cap.c), then asks the kernel
+ * whether the node holds the device ({error, {owned_by, Core}} when
+ * another does), and only then touches hardware. Port IO itself runs in
+ * user mode through the core's TSS I/O bitmap, which the kernel opens for
+ * exactly the ports the node holds (percore/devices.c).
  */
 #ifdef HAVE_CONFIG_H
 #  include "config.h"
@@ -23,8 +17,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -39,462 +31,6 @@
 #include "erl_nif.h"
 #include "hydros_bif.h"
 #include "hydros_abi.h"
-
-struct hydros_excl {
-    erts_refc_t refc;
-    ErtsThrPrgrLaterOp free_later; /* see hydros_excl_release */
-    ErlOffHeap off_heap; /* binaries, funs and external pids in the list */
-    Eterm list;          /* in heap[] below */
-    Eterm heap[1];
-};
-
-/* ---- Capabilities, as the checks compare them. */
-
-enum cap_kind { CAP_TERM, CAP_PORT_IO, CAP_RAW_MEMORY, CAP_IRQ };
-
-/* A built-in capability is a kind and an inclusive range (`all` is the
- * whole range); any other term is application-defined and compared whole. */
-struct cap {
-    enum cap_kind kind;
-    Uint64 lo, hi;
-    Eterm term;
-};
-
-#define PORT_MAX 0xFFFF
-#define IRQ_MAX 255
-
-/* One value or `all` (lo..max) into [lo, hi]; 0 if it is neither. */
-static int cap_range(Eterm v, Uint64 max, struct cap *c)
-{
-    Uint64 n;
-
-    if (v == am_all) {
-        c->lo = 0, c->hi = max;
-        return 1;
-    }
-    if (!term_to_Uint64(v, &n) || n > max)
-        return 0;
-    c->lo = c->hi = n;
-    return 1;
-}
-
-/* Term to capability; 0 when it names a built-in one badly. */
-static int cap_parse(Eterm t, struct cap *c)
-{
-    Eterm *tp;
-
-    c->term = t;
-    c->kind = CAP_TERM;
-    if (t == am_port_io || t == am_raw_memory || t == am_irq) {
-        c->kind = t == am_port_io ? CAP_PORT_IO : t == am_irq ? CAP_IRQ : CAP_RAW_MEMORY;
-        c->lo = 0;
-        c->hi = t == am_port_io ? PORT_MAX : t == am_irq ? IRQ_MAX : ~(Uint64)0;
-        return 1;
-    }
-    if (!is_tuple(t))
-        return 1;
-    tp = tuple_val(t);
-    if (tp[1] == am_port_io) {
-        c->kind = CAP_PORT_IO;
-        if (*tp != make_arityval(2))
-            return 0;
-        if (is_tuple_arity(tp[2], 2)) { /* {port_io, {Lo, Hi}} */
-            Eterm *r = tuple_val(tp[2]);
-            Uint64 lo, hi;
-            if (!term_to_Uint64(r[1], &lo) || !term_to_Uint64(r[2], &hi) || lo > hi || hi > PORT_MAX)
-                return 0;
-            c->lo = lo, c->hi = hi;
-            return 1;
-        }
-        return cap_range(tp[2], PORT_MAX, c);
-    }
-    if (tp[1] == am_irq) {
-        c->kind = CAP_IRQ;
-        return *tp == make_arityval(2) && cap_range(tp[2], IRQ_MAX, c);
-    }
-    if (tp[1] == am_raw_memory) {
-        c->kind = CAP_RAW_MEMORY;
-        if (*tp == make_arityval(2) && tp[2] == am_all) {
-            c->lo = 0, c->hi = ~(Uint64)0;
-            return 1;
-        }
-        return *tp == make_arityval(3) && term_to_Uint64(tp[2], &c->lo) &&
-               term_to_Uint64(tp[3], &c->hi) && c->lo <= c->hi;
-    }
-    return 1;
-}
-
-static int cap_covers(const struct cap *excl, const struct cap *want)
-{
-    if (excl->kind != want->kind)
-        return 0;
-    if (excl->kind == CAP_TERM)
-        return EQ(excl->term, want->term);
-    return excl->lo <= want->hi && want->lo <= excl->hi;
-}
-
-int hydros_excl_valid(Eterm list)
-{
-    struct cap c;
-
-    while (is_list(list)) {
-        Eterm *cell = list_val(list);
-        if (!cap_parse(CAR(cell), &c))
-            return 0;
-        list = CDR(cell);
-    }
-    return is_nil(list);
-}
-
-/* Is p excluded from want? p may be another process (check/2): its set is
- * read once, and stays until this scheduler's next thread progress. */
-static int excl_denies(Process *p, const struct cap *want)
-{
-    struct hydros_excl *x = p->hydros_excl;
-    Eterm l;
-    struct cap c;
-
-    if (!x)
-        return 0;
-    for (l = x->list; is_list(l); l = CDR(list_val(l)))
-        if (cap_parse(CAR(list_val(l)), &c) && cap_covers(&c, want))
-            return 1;
-    return 0;
-}
-
-/* error({excluded, Cap}) in p; the BIF then returns THE_NON_VALUE. */
-static void raise_excluded(Process *p, Eterm cap)
-{
-    Eterm *hp = HAlloc(p, 3);
-    p->fvalue = TUPLE2(hp, am_excluded, cap);
-    p->freason = EXC_ERROR;
-}
-
-int hydros_excl_denies(Process *p, Eterm cap)
-{
-    struct cap want = {CAP_TERM, 0, 0, cap};
-
-    if (!excl_denies(p, &want))
-        return 0;
-    raise_excluded(p, cap);
-    return 1;
-}
-
-/* ---- Exclusion sets. */
-
-static int list_has(Eterm list, Eterm t)
-{
-    for (; is_list(list); list = CDR(list_val(list)))
-        if (EQ(CAR(list_val(list)), t))
-            return 1;
-    return 0;
-}
-
-/* Is the element at cell of add in neither old nor earlier in add? */
-static int is_new(Eterm old, Eterm add, Eterm *cell)
-{
-    Eterm l;
-
-    if (list_has(old, CAR(cell)))
-        return 0;
-    for (l = add; list_val(l) != cell; l = CDR(list_val(l)))
-        if (EQ(CAR(list_val(l)), CAR(cell)))
-            return 0;
-    return 1;
-}
-
-/* old plus what add (a valid list) has that old lacks, as a new reference;
- * old itself, with one more reference, when add brings nothing new. */
-static struct hydros_excl *excl_union(struct hydros_excl *old, Eterm add)
-{
-    Eterm old_list = old ? old->list : NIL;
-    Uint words = 0, n = 0;
-    Eterm l, *hp, *cell;
-    struct hydros_excl *x;
-
-    for (l = add; is_list(l); l = CDR(list_val(l)))
-        if (is_new(old_list, add, list_val(l))) {
-            words += size_object(CAR(list_val(l))) + 2;
-            n++;
-        }
-    if (n == 0) {
-        if (old)
-            erts_refc_inc(&old->refc, 2);
-        return old;
-    }
-    for (l = old_list; is_list(l); l = CDR(list_val(l)))
-        words += size_object(CAR(list_val(l))) + 2;
-
-    x = erts_alloc(ERTS_ALC_T_HYDROS_EXCL, offsetof(struct hydros_excl, heap) + words * sizeof(Eterm));
-    erts_refc_init(&x->refc, 1);
-    ERTS_INIT_OFF_HEAP(&x->off_heap);
-    /* Cells first, then the elements: old's in order, then add's new ones. */
-    cell = x->heap;
-    hp = x->heap + 2 * (n + erts_list_length(old_list));
-    for (l = old_list; is_list(l); l = CDR(list_val(l))) {
-        Eterm e = CAR(list_val(l));
-        cell[0] = copy_struct(e, size_object(e), &hp, &x->off_heap);
-        cell[1] = make_list(cell + 2);
-        cell += 2;
-    }
-    for (l = add; is_list(l); l = CDR(list_val(l))) {
-        Eterm e = CAR(list_val(l));
-        if (!is_new(old_list, add, list_val(l)))
-            continue;
-        cell[0] = copy_struct(e, size_object(e), &hp, &x->off_heap);
-        cell[1] = make_list(cell + 2);
-        cell += 2;
-    }
-    cell[-1] = NIL;
-    x->list = make_list(x->heap);
-    return x;
-}
-
-static void excl_free(void *v)
-{
-    struct hydros_excl *x = v;
-
-    erts_cleanup_offheap(&x->off_heap);
-    erts_free(ERTS_ALC_T_HYDROS_EXCL, x);
-}
-
-/* A set is freed only once every scheduler has passed a point of thread
- * progress: a server checking a requester's set (check/2) reads it from
- * another scheduler, without a lock, while its owner may replace it. */
-void hydros_excl_release(struct hydros_excl *x)
-{
-    ErtsSchedulerData *esdp;
-
-    if (x && erts_refc_dectest(&x->refc, 0) == 0) {
-        esdp = erts_get_scheduler_data();
-        if (esdp && !ERTS_SCHEDULER_IS_DIRTY(esdp))
-            erts_schedule_thr_prgr_later_op(excl_free, x, &x->free_later);
-        else
-            excl_free(x); /* never read across schedulers from here: no process of it runs */
-    }
-}
-
-struct hydros_excl *hydros_excl_spawn(Process *parent, ErlSpawnOpts *so)
-{
-    struct hydros_excl *base = parent ? parent->hydros_excl : NULL;
-
-    if (so->flags & SPO_HYDROS_EXCL)
-        return excl_union(base, so->hydros_excl);
-    if (base)
-        erts_refc_inc(&base->refc, 2);
-    return base;
-}
-
-Eterm hydros_excl_dist_opts(Process *p, Eterm opts)
-{
-    struct hydros_excl *x = p->hydros_excl;
-    Uint sz;
-    Eterm *hp, copy, opt;
-
-    if (!x)
-        return opts;
-    sz = size_object(x->list);
-    hp = HAlloc(p, sz + 3 + 2);
-    copy = copy_struct(x->list, sz, &hp, &MSO(p));
-    opt = TUPLE2(hp, am_exclusions, copy);
-    hp += 3;
-    return CONS(hp, opt, opts);
-}
-
-/* ---- hydros_cap */
-
-BIF_RETTYPE hydros_cap_exclude_1(BIF_ALIST_1)
-{
-    struct hydros_excl *x;
-
-    if (!hydros_excl_valid(BIF_ARG_1))
-        BIF_ERROR(BIF_P, BADARG);
-    /* Only this process ever reads or replaces its own set (and its
-     * children, at spawn, from this process's own scheduler). */
-    x = excl_union(BIF_P->hydros_excl, BIF_ARG_1);
-    hydros_excl_release(BIF_P->hydros_excl);
-    BIF_P->hydros_excl = x;
-    BIF_RET(am_ok);
-}
-
-BIF_RETTYPE hydros_cap_exclusions_0(BIF_ALIST_0)
-{
-    struct hydros_excl *x = BIF_P->hydros_excl;
-    Uint sz;
-    Eterm *hp;
-
-    if (!x)
-        BIF_RET(NIL);
-    sz = size_object(x->list);
-    hp = HAlloc(BIF_P, sz);
-    BIF_RET(copy_struct(x->list, sz, &hp, &MSO(BIF_P)));
-}
-
-/* For servers that act for others (code_server, file_server): may the
- * local process Pid use Cap? A process that is gone may not. */
-BIF_RETTYPE hydros_cap_check_2(BIF_ALIST_2)
-{
-    struct cap want;
-    Process *rp;
-
-    if (!is_internal_pid(BIF_ARG_1) || !cap_parse(BIF_ARG_2, &want))
-        BIF_ERROR(BIF_P, BADARG);
-    rp = erts_proc_lookup(BIF_ARG_1);
-    if (!rp || excl_denies(rp, &want)) {
-        raise_excluded(BIF_P, BIF_ARG_2);
-        return THE_NON_VALUE;
-    }
-    BIF_RET(am_ok);
-}
-
-BIF_RETTYPE hydros_cap_check_1(BIF_ALIST_1)
-{
-    struct cap want;
-
-    if (!cap_parse(BIF_ARG_1, &want))
-        BIF_ERROR(BIF_P, BADARG);
-    if (excl_denies(BIF_P, &want)) {
-        raise_excluded(BIF_P, BIF_ARG_1);
-        return THE_NON_VALUE;
-    }
-    BIF_RET(am_ok);
-}
-
-/* ---- Files that are capabilities: writing the kernel's control files
- * (/dev/hydros/inject, restart, kill, poke) needs node_control, opening an
- * interrupt line's /dev/irq/N needs {irq, N}, whoever opens them: prim_file
- * in the caller (hydros_file_denied), or file_server for a caller
- * (check_file/3). */
-
-#define PATH_BUF 4096
-
-/* path, absolute (against the working directory) and without empty, "."
- * and ".." components, into out; 0 if it does not fit. */
-static size_t path_normal(const char *path, size_t len, char *out)
-{
-    char buf[PATH_BUF];
-    size_t n = 0, o = 0, i = 0, j;
-
-    len = strnlen(path, len);
-    if (len == 0 || path[0] != '/') {
-        if (!getcwd(buf, sizeof(buf)))
-            return 0;
-        n = strlen(buf);
-    }
-    if (n + 1 + len >= sizeof(buf))
-        return 0;
-    buf[n++] = '/';
-    memcpy(buf + n, path, len);
-    n += len;
-    while (i < n) {
-        while (i < n && buf[i] == '/')
-            i++;
-        for (j = i; j < n && buf[j] != '/'; j++)
-            ;
-        if (j - i == 2 && buf[i] == '.' && buf[i + 1] == '.') {
-            while (o > 0 && out[o - 1] != '/')
-                o--;
-            if (o > 0)
-                o--;
-        } else if (j > i && !(j - i == 1 && buf[i] == '.')) {
-            if (o + 1 + (j - i) >= PATH_BUF)
-                return 0;
-            out[o++] = '/';
-            memcpy(out + o, buf + i, j - i);
-            o += j - i;
-        }
-        i = j;
-    }
-    if (o == 0)
-        out[o++] = '/';
-    out[o] = '\0';
-    return o;
-}
-
-/* What an access to path needs; 0 if nothing. A path too long to judge
- * needs node_control to be written (the kernel refuses it anyway). */
-static int path_cap(const char *path, size_t len, int writing, struct cap *want)
-{
-    static const char *const control[] = {"/dev/hydros/inject", "/dev/hydros/restart", "/dev/hydros/kill",
-                                          "/dev/hydros/poke"};
-    char p[PATH_BUF], *end;
-    unsigned long line;
-    size_t i;
-
-    want->kind = CAP_TERM;
-    want->term = am_node_control;
-    if (!path_normal(path, len, p))
-        return writing;
-    for (i = 0; i < sizeof(control) / sizeof(control[0]); i++)
-        if (writing && strcmp(p, control[i]) == 0)
-            return 1;
-    if (strncmp(p, "/dev/irq/", 9) != 0)
-        return 0;
-    line = strtoul(p + 9, &end, 10);
-    want->kind = CAP_IRQ;
-    want->lo = want->hi = line;
-    if (*end || end == p + 9 || line > IRQ_MAX) /* no such line: it fails there, but say so for all */
-        want->lo = 0, want->hi = IRQ_MAX;
-    return 1;
-}
-
-int hydros_file_denied(ErlNifEnv *env, const char *path, size_t len, int writing, ERL_NIF_TERM *raised)
-{
-    Process *p = env->proc;
-    struct cap want;
-    ERL_NIF_TERM cap;
-
-    if (p->static_flags & ERTS_STC_FLG_SHADOW_PROC) /* a dirty NIF's stand-in */
-        p = p->next;
-    if (!path_cap(path, len, writing, &want) || !excl_denies(p, &want))
-        return 0;
-    cap = want.kind == CAP_TERM ? enif_make_atom(env, "node_control")
-          : want.lo == want.hi  ? enif_make_tuple2(env, enif_make_atom(env, "irq"), enif_make_uint64(env, want.lo))
-                                : enif_make_tuple2(env, enif_make_atom(env, "irq"), enif_make_atom(env, "all"));
-    *raised = enif_raise_exception(env, enif_make_tuple2(env, enif_make_atom(env, "excluded"), cap));
-    return 1;
-}
-
-/* file_server's check for the process it acts for: may Pid access Path
- * (iodata or an atom) for Access (read | write)? */
-BIF_RETTYPE hydros_cap_check_file_3(BIF_ALIST_3)
-{
-    char buf[PATH_BUF];
-    ErlDrvSizeT len;
-    struct cap want;
-    Process *rp;
-    Eterm *hp, cap;
-    int writing = BIF_ARG_3 == am_write;
-
-    if (!is_internal_pid(BIF_ARG_1) || (!writing && BIF_ARG_3 != am_read))
-        BIF_ERROR(BIF_P, BADARG);
-    if (is_atom(BIF_ARG_2)) {
-        Atom *a = atom_tab(atom_val(BIF_ARG_2));
-        len = a->len < sizeof(buf) ? a->len : sizeof(buf) - 1;
-        sys_memcpy(buf, a->name, len);
-    } else if (erts_iolist_size(BIF_ARG_2, &len) || len >= sizeof(buf)) {
-        len = 0; /* not a name the kernel takes as bytes, or too long: judged as nothing */
-        if (!writing)
-            BIF_RET(am_ok);
-        want.kind = CAP_TERM, want.term = am_node_control;
-        goto judge;
-    } else
-        erts_iolist_to_buf(BIF_ARG_2, buf, len);
-    if (!path_cap(buf, len, writing, &want))
-        BIF_RET(am_ok);
-judge:
-    rp = erts_proc_lookup(BIF_ARG_1);
-    if (rp && !excl_denies(rp, &want))
-        BIF_RET(am_ok);
-    if (want.kind == CAP_TERM)
-        cap = am_node_control;
-    else {
-        hp = HAlloc(BIF_P, 3);
-        cap = TUPLE2(hp, am_irq, want.lo == want.hi ? make_small(want.lo) : am_all);
-    }
-    raise_excluded(BIF_P, cap);
-    return THE_NON_VALUE;
-}
 
 /* ---- hydros_io: the kernel's answers */
 
@@ -574,21 +110,21 @@ static void port_out(Uint port, int width, Uint v)
 static Eterm port_io(Process *p, Eterm port_t, int width, Eterm value_t)
 {
     Uint port, value = 0;
-    struct cap want;
+    struct hydros_cap want;
     long r;
 
-    if (!term_to_Uint(port_t, &port) || port > PORT_MAX + 1 - width)
+    if (!term_to_Uint(port_t, &port) || port > HYDROS_PORT_MAX + 1 - width)
         BIF_ERROR(p, BADARG);
     if (is_value(value_t) &&
         (!term_to_Uint(value_t, &value) || (width < 4 && value >> (8 * width) != 0) ||
          value > 0xFFFFFFFFu))
         BIF_ERROR(p, BADARG);
-    want.kind = CAP_PORT_IO;
+    want.kind = HCAP_PORT_IO;
     want.lo = port;
     want.hi = port + width - 1;
-    if (excl_denies(p, &want)) {
+    if (hydros_cap_denies(p, &want)) {
         Eterm *hp = HAlloc(p, 3);
-        raise_excluded(p, TUPLE2(hp, am_port_io, port_t));
+        hydros_raise_excluded(p, TUPLE2(hp, am_port_io, port_t));
         return THE_NON_VALUE;
     }
     pthread_rwlock_rdlock(&io_lock);
@@ -616,6 +152,8 @@ BIF_RETTYPE hydros_io_out32_2(BIF_ALIST_2) { return port_io(BIF_P, BIF_ARG_1, 4,
 
 /* ---- hydros_io: ownership */
 
+static void irq_sweep(void);
+
 BIF_RETTYPE hydros_io_give_2(BIF_ALIST_2)
 {
     char name[HYDROS_DEV_NAME_MAX];
@@ -631,6 +169,7 @@ BIF_RETTYPE hydros_io_give_2(BIF_ALIST_2)
         BIF_RET(dev_error(BIF_P, -ENOENT));
     sys_memcpy(name, a->name, a->len);
     name[a->len] = '\0';
+    irq_sweep(); /* a line whose subscriber is gone does not keep the device */
     pthread_rwlock_wrlock(&io_lock);
     r = dev_call(HYDROS_DEV_GIVE, (long)name, signed_val(BIF_ARG_2), 0);
     pthread_rwlock_unlock(&io_lock);
@@ -681,15 +220,15 @@ static struct mmio *mmio_of(Eterm handle)
 /* Raises {excluded, {raw_memory, Lo, Hi}} when p may not touch lo..hi. */
 static int raw_memory_denied(Process *p, Uint64 lo, Uint64 hi)
 {
-    struct cap want = {CAP_RAW_MEMORY, lo, hi, NIL};
+    struct hydros_cap want = {HCAP_RAW_MEMORY, lo, hi, NIL};
     Eterm *hp, lo_t, hi_t;
 
-    if (!excl_denies(p, &want))
+    if (!hydros_cap_denies(p, &want))
         return 0;
     lo_t = erts_make_integer((Uint)lo, p);
     hi_t = erts_make_integer((Uint)hi, p);
     hp = HAlloc(p, 4);
-    raise_excluded(p, TUPLE3(hp, am_raw_memory, lo_t, hi_t));
+    hydros_raise_excluded(p, TUPLE3(hp, am_raw_memory, lo_t, hi_t));
     return 1;
 }
 
@@ -957,6 +496,18 @@ static void *irq_loop(void *arg)
     return NULL;
 }
 
+/* Closes the lines whose subscriber is gone (a scheduler's call). */
+static void irq_sweep(void)
+{
+    int l;
+
+    pthread_mutex_lock(&irq_mutex);
+    for (l = 0; l < IRQ_LINES; l++)
+        if (subs[l].fd >= 0 && !erts_proc_lookup(subs[l].pid))
+            irq_close(l);
+    pthread_mutex_unlock(&irq_mutex);
+}
+
 /* The poller, started with the first subscription; 0 or -errno. */
 static int irq_start(void)
 {
@@ -978,17 +529,17 @@ static int irq_start(void)
 /* Line's argument checks and the caller's {irq, Line}; -1 when it raised. */
 static int irq_line(Process *p, Eterm line_t)
 {
-    struct cap want;
+    struct hydros_cap want;
 
-    if (!is_small(line_t) || signed_val(line_t) < 0 || signed_val(line_t) > IRQ_MAX) {
+    if (!is_small(line_t) || signed_val(line_t) < 0 || signed_val(line_t) > HYDROS_IRQ_MAX) {
         p->freason = BADARG;
         return -1;
     }
-    want.kind = CAP_IRQ;
+    want.kind = HCAP_IRQ;
     want.lo = want.hi = (Uint64)signed_val(line_t);
-    if (excl_denies(p, &want)) {
+    if (hydros_cap_denies(p, &want)) {
         Eterm *hp = HAlloc(p, 3);
-        raise_excluded(p, TUPLE2(hp, am_irq, line_t));
+        hydros_raise_excluded(p, TUPLE2(hp, am_irq, line_t));
         return -1;
     }
     return (int)signed_val(line_t);
