@@ -140,14 +140,20 @@ class IO(ShellTestCase):
             "  spawn(c1@hydros, fun() -> Ask(remote, Bifs) end), "
             "  Ask(rpc, fun() -> rpc:call(c1@hydros, erlang, apply, [Bifs, []]) end), "
             "  Ask(erpc, fun() -> erpc:call(c2@hydros, Bifs) end), "
-            "  spawn(c1@hydros, fun() -> spawn(c2@hydros, fun() -> Ask(remote2, Bifs) end) end) "
+            "  spawn(c1@hydros, fun() -> spawn(c2@hydros, fun() -> Ask(remote2, Bifs) end) end), "
+            "  spawn_opt(c2@hydros, fun() -> Ask(remote_shed, Bifs) end, [{exclusions, []}]), "
+            "  hydros:spawn_restricted(c1@hydros, fun() -> Me ! {restricted, hydros_cap:exclusions()} end, [open_port]) "
             "end), "
+            "Restricted = receive {restricted, RL} -> RL after 10000 -> timeout end, "
             "lists:sort([receive {T, Got} -> {T, lists:usort([case G of {E, _} -> E; _ -> G end || G <- Got])} after 10000 -> {T, timeout} end "
-            "|| T <- [self, child, grandchild, proc_lib, gen_server, supervisor, remote, rpc, erpc, remote2]])."
+            "|| T <- [self, child, grandchild, proc_lib, gen_server, supervisor, remote, rpc, erpc, remote2, "
+            "remote_shed]]) ++ [Restricted]."
             % ALL_PORT_BIFS, 90)
         for tag in ["self", "child", "grandchild", "proc_lib", "gen_server", "supervisor", "remote", "rpc", "erpc",
-                    "remote2"]:
+                    "remote2", "remote_shed"]:
             self.assertIn("{%s,[excluded]}" % tag, reply)
+        # A spawn option only adds, on another node too.
+        self.assertTrue(reply.endswith(",[{port_io,all},open_port]]"), reply)
         # Without the exclusion the same calls run (this node holds them all).
         self.assertEqual(self.eval("[is_integer(V) orelse V =:= ok || V <- (%s)()]." % ALL_PORT_BIFS),
                          "[true,true,true,true,true,true]")
