@@ -83,7 +83,17 @@ static int cap_parse(Eterm t, struct hydros_cap *c)
     }
     if (tp[1] == am_irq) {
         c->kind = HCAP_IRQ;
-        return *tp == make_arityval(2) && cap_range(tp[2], HYDROS_IRQ_MAX, c);
+        if (*tp != make_arityval(2))
+            return 0;
+        if (is_tuple_arity(tp[2], 2)) { /* {irq, {Lo, Hi}} */
+            Eterm *r = tuple_val(tp[2]);
+            Uint64 lo, hi;
+            if (!term_to_Uint64(r[1], &lo) || !term_to_Uint64(r[2], &hi) || lo > hi || hi > HYDROS_IRQ_MAX)
+                return 0;
+            c->lo = lo, c->hi = hi;
+            return 1;
+        }
+        return cap_range(tp[2], HYDROS_IRQ_MAX, c);
     }
     if (tp[1] == am_raw_memory) {
         c->kind = HCAP_RAW_MEMORY;

@@ -10,7 +10,7 @@
 %% Built-in capabilities, checked by the VM wherever they are used:
 %%   `{port_io, all | Port | {Lo, Hi}}'  (`port_io' alone: all ports)
 %%   `{raw_memory, Lo, Hi}'              (`raw_memory' alone: all of it)
-%%   `{irq, all | Line}'                 (`irq' alone: every line)
+%%   `{irq, all | Line | {Lo, Hi}}'      (`irq' alone: every line)
 %%   `device_control'   handing devices over (hydros_io:give/2)
 %%   `node_control'     inject, kill, restart (hydros), and writing the
 %%                      kernel's control files (/dev/hydros/{inject,
@@ -35,7 +35,7 @@
 -type capability() ::
         port_io | {port_io, all | 0..16#FFFF | {0..16#FFFF, 0..16#FFFF}}
       | raw_memory | {raw_memory, all} | {raw_memory, non_neg_integer(), non_neg_integer()}
-      | irq | {irq, all | 0..255}
+      | irq | {irq, all | 0..255 | {0..255, 0..255}}
       | device_control | node_control | open_port | code_load
       | term().
 

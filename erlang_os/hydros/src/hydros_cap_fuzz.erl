@@ -111,6 +111,7 @@ norm({port_io, _}) -> bad;
 norm(irq) -> {irq, 0, 255};
 norm({irq, all}) -> {irq, 0, 255};
 norm({irq, L}) when is_integer(L), 0 =< L, L =< 255 -> {irq, L, L};
+norm({irq, {L, H}}) when is_integer(L), is_integer(H), 0 =< L, L =< H, H =< 255 -> {irq, L, H};
 norm({irq, _}) -> bad;
 norm(raw_memory) -> {raw_memory, 0, 1 bsl 64 - 1};
 norm({raw_memory, all}) -> {raw_memory, 0, 1 bsl 64 - 1};
@@ -125,7 +126,8 @@ exclusions() ->
     case rand:uniform(20) of
         1 -> not_a_list;
         _ -> [pick([port_io, {port_io, all}, {port_io, rand:uniform(16#FFFF)}, {port_io, range()},
-                    {port_io, {5, 1}}, {port_io, -1}, {irq, rand:uniform(300)}, {raw_memory, 1, 0},
+                    {port_io, {5, 1}}, {port_io, -1}, {irq, rand:uniform(300)}, {irq, {3, 9}}, {irq, {9, 3}},
+                    {raw_memory, 1, 0},
                     device_control, node_control, open_port, {app, rand:uniform(3)}, #{k => v},
                     {raw_memory, 16#FED00000, 16#FED00FFF}, raw_memory, {raw_memory, 0, 1 bsl 32}])
               || _ <- lists:seq(1, rand:uniform(4) - 1)]

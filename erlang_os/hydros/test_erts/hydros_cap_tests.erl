@@ -25,7 +25,7 @@ adds_in_order_once_and_never_removes_test() ->
 malformed_built_ins_are_badarg_test_() ->
     [?_assertEqual({raised, badarg}, in_new(fun() -> hydros_cap:exclude(Bad) end))
      || Bad <- [not_a_list, [port_io | tail], [{port_io, -1}], [{port_io, {5, 1}}], [{port_io, 16#10000}],
-                [{port_io, {0, 16#10000}}], [{port_io, a, b}], [{irq, 256}], [{irq, x}], [{irq, 1, 2}],
+                [{port_io, {0, 16#10000}}], [{port_io, a, b}], [{irq, 256}], [{irq, x}], [{irq, 1, 2}], [{irq, {5, 4}}], [{irq, {0, 256}}],
                 [{raw_memory, 2, 1}], [{raw_memory, 1}], [{raw_memory, -1, 5}]]].
 
 a_refused_list_adds_nothing_test() ->
@@ -41,6 +41,8 @@ ranges_overlap_test_() ->
      ?_assertEqual({raised, {excluded, port_io}}, Check(port_io)),
      ?_assertEqual({raised, {excluded, {irq, all}}}, Check({irq, all})),
      ?_assertEqual(ok, Check({irq, 5})),
+     ?_assertEqual({raised, {excluded, {irq, {0, 4}}}}, Check({irq, {0, 4}})),
+     ?_assertEqual(ok, Check({irq, {5, 255}})),
      ?_assertEqual({raised, {excluded, {raw_memory, 0, 16#1000}}}, Check({raw_memory, 0, 16#1000})),
      ?_assertEqual(ok, Check({raw_memory, 16#2000, 16#3000})),
      ?_assertEqual(ok, Check(node_control)),
