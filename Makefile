@@ -70,16 +70,18 @@ $(B)/kernel.elf: $(KERNEL_OBJS) percore/arch/kernel.ld
 ##    the archive root it boots from: mk/erts.mk
 include mk/erts.mk
 
-## 5. Our own Erlang code (erlang_os/), compiled with the host's erlc
-##    (the same OTP release), into the archive's /lib/<app>/ebin
-ERL_SRCS := $(wildcard erlang_os/*/src/*.erl)
+## 5. Our own Erlang code (erlang_os/, and the drivers of drivers_erl/),
+##    compiled with the host's erlc (the same OTP release), into the
+##    archive's /lib/<app>/ebin
+ERL_APP_DIRS := erlang_os drivers_erl
+ERL_SRCS := $(foreach d,$(ERL_APP_DIRS),$(wildcard $(d)/*/src/*.erl))
 ERL_BEAMS := $(foreach f,$(ERL_SRCS),$(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))).beam)
 $(B)/erlang_os/lib/%.beam: | deps
 	@mkdir -p $(dir $@)
-	erlc -Werror -o $(dir $@) erlang_os/$(subst /ebin/,/src/,$*).erl
+	erlc -Werror -o $(dir $@) $(filter %.erl,$^)
 $(foreach f,$(ERL_SRCS),$(eval $(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))).beam: $(f)))
 # An application's resource file: src/<app>.app.src as ebin/<app>.app
-ERL_APP_SRCS := $(wildcard erlang_os/*/src/*.app.src)
+ERL_APP_SRCS := $(foreach d,$(ERL_APP_DIRS),$(wildcard $(d)/*/src/*.app.src))
 ERL_APPS := $(foreach f,$(ERL_APP_SRCS),$(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))))
 $(foreach f,$(ERL_APP_SRCS),$(eval $(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))): $(f)))
 $(ERL_APPS):
@@ -123,7 +125,7 @@ $(B)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(UNIT_DEPS_$$*)
 # ERTS first: test_elf also checks the real beam.smp (it skips that part without one).
 # Then EUnit, on the host's erl: erlang_os/*/test/*_tests.erl, with the apps' modules;
 # and the EUnit tests that need our own ERTS's BIFs (erlang_os/*/test_erts/) on it.
-ERL_TEST_SRCS := $(wildcard erlang_os/*/test/*_tests.erl)
+ERL_TEST_SRCS := $(foreach d,$(ERL_APP_DIRS),$(wildcard $(d)/*/test/*_tests.erl))
 ERL_TEST_MODS := $(basename $(notdir $(ERL_TEST_SRCS)))
 erl_empty :=
 erl_space := $(erl_empty) $(erl_empty)

@@ -5,7 +5,7 @@
 -module(hydros).
 -export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
          inject/2, restart/1, kill/1, policy/1, policy/2, channels/0, console_core/0, kernel_memory/0,
-         retired/0, devices/0, spawn_restricted/3]).
+         retired/0, devices/0, device_table/0, spawn_restricted/3]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -15,15 +15,9 @@
 %% of the boot), and connects to the other nodes that are up. Off HydrOS (no /dev/hydros: the Linux comparison in
 %% bench/) it does nothing.
 boot() ->
-    %% First: the code and file servers check a process's exclusions only
-    %% once hydros_cap is loaded (beam-patches/0003). And no module is
-    %% loaded from the working directory, which any process may point
-    %% anywhere (file:set_cwd/1): code comes from the archive and from what
-    %% a process with code_load adds.
-    {module, hydros_cap} = code:ensure_loaded(hydros_cap),
-    _ = code:del_path("."),
     case file:read_file_info("/dev/hydros/self") of
         {ok, _} ->
+            trust_the_archive_only(),
             {Base, End} = partition(),
             io:format("c~b: ~s on core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
                       [core(), node(), core(), Base, End, (End - Base) bsr 20]),
@@ -31,10 +25,21 @@ boot() ->
             {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_console,
                                                                 start => {hydros_console, start_link, []}}),
             ok = application:start(hydros_policy),
+            _ = hydros_drivers:start(),
             msgchan_dist:connect_all();
         {error, _} ->
             not_hydros
     end.
+
+%% First, before any code of a user's: the code and file servers check a
+%% process's exclusions only once hydros_cap is loaded (beam-patches/0003);
+%% no module is loaded from the working directory, which any process may
+%% point anywhere (file:set_cwd/1); every application of the archive
+%% (/lib/APP/ebin: ours, the drivers) is on the code path.
+trust_the_archive_only() ->
+    {module, hydros_cap} = code:ensure_loaded(hydros_cap),
+    _ = code:del_path("."),
+    ok = code:add_pathsz([D || D <- filelib:wildcard("/lib/*/ebin"), not lists:member(D, code:get_path())]).
 
 core() ->
     {ok, [["core", N]]} = init:get_argument(hydros),
@@ -175,16 +180,44 @@ command(File, Text, Errors) ->
 %% The devices nodes drive themselves (hydros_io), as the kernel holds
 %% them: #{name, core (its holder), open (its node runs, so its ports are
 %% open on that core and its registers and lines may be used there), ports
-%% => [{First, Last}], mmio => [{First, Last, rw | ro}], irqs => [Line]}.
+%% => [{First, Last}], mmio => [{First, Last, rw | ro}], irqs => [Line],
+%% driver (its application in drivers_erl/, or none), driver_state
+%% (running | stopped on its holder's node, none without a driver,
+%% node_down when the holder's node does not answer)}.
 devices() ->
+    Devices = device_table(),
+    Drivers = maps:from_list([{Core, drivers_of(Core)} || Core <- lists:usort([C || #{core := C} <- Devices])]),
+    [D#{driver => hydros_drivers:driver_of(Name),
+        driver_state => driver_state(Name, maps:get(Core, Drivers))}
+     || D = #{name := Name, core := Core} <- Devices].
+
+%% The devices as the kernel holds them: devices/0 without the drivers.
+device_table() ->
     {ok, Text} = prim_file:read_file("/dev/hydros/devices"),
     [begin
          [Name, <<"c", C/binary>>, State | Resources] = binary:split(L, <<" ">>, [global]),
          Ranges = [resource(R) || R <- Resources],
          #{name => binary_to_atom(Name), core => binary_to_integer(C), open => State =:= <<"open">>,
-           ports => [{F, T} || {port, F, T, _} <- Ranges], mmio => [{F, T, A} || {mmio, F, T, A} <- Ranges],
+           ports => [{F, T} || {port, F, T, _} <- Ranges],
+           mmio => [{F, T, A} || {mmio, F, T, A} <- Ranges],
            irqs => [Line || {irq, Line} <- Ranges]}
      end || L <- binary:split(Text, <<"\n">>, [global, trim_all])].
+
+%% What the node of Core says of its drivers: [{Device, App, State}], or
+%% node_down.
+drivers_of(Core) ->
+    case rpc:call(list_to_atom("c" ++ integer_to_list(Core) ++ "@hydros"), hydros_drivers, state, [], 5000) of
+        L when is_list(L) -> L;
+        _ -> node_down
+    end.
+
+driver_state(Name, node_down) ->
+    case hydros_drivers:driver_of(Name) of none -> none; _ -> node_down end;
+driver_state(Name, States) ->
+    case lists:keyfind(Name, 1, States) of
+        {_, _, State} -> State;
+        false -> none
+    end.
 
 %% "port:0xF-0xL", "mmio:0xF-0xL[:ro]" or "irq:N".
 resource(<<"irq:", Line/binary>>) ->

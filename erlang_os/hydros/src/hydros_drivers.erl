@@ -17,7 +17,7 @@ driver_of(_) -> none.
 -spec start() -> [{atom(), ok | {error, term()}}].
 start() ->
     Core = hydros:core(),
-    [{Name, start_driver(App)} || #{name := Name, core := C} <- hydros:devices(), C =:= Core,
+    [{Name, start_driver(App)} || #{name := Name, core := C} <- hydros:device_table(), C =:= Core,
                                   (App = driver_of(Name)) =/= none].
 
 start_driver(App) ->
@@ -30,7 +30,7 @@ start_driver(App) ->
 %% from everything but the device App drives. A driver's start/2 calls it.
 -spec limit(atom()) -> ok.
 limit(App) ->
-    [Device] = [D || D = #{name := Name} <- hydros:devices(), driver_of(Name) =:= App],
+    [Device] = [D || D = #{name := Name} <- hydros:device_table(), driver_of(Name) =:= App],
     hydros_cap:exclude(exclusions(Device)).
 
 %% What a driver of Device must never do: any port, register range or
@@ -59,4 +59,4 @@ state() ->
     Core = hydros:core(),
     Running = [A || {A, _, _} <- application:which_applications()],
     [{Name, App, case lists:member(App, Running) of true -> running; false -> stopped end}
-     || #{name := Name, core := C} <- hydros:devices(), C =:= Core, (App = driver_of(Name)) =/= none].
+     || #{name := Name, core := C} <- hydros:device_table(), C =:= Core, (App = driver_of(Name)) =/= none].
