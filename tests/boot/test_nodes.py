@@ -19,7 +19,9 @@ def check_nodes(test, b, n):
     print("  %s: all %d nodes up %.2f s after start (%s ms after the first node started)"
           % (b.name, n, b.elapsed(), up.group(1)), flush=True)
     for k in range(n):
-        prefix = r"\[c%d\] " % k if k else ""
+        # Node 0's line is the console's own output: the shell's first
+        # prompt may come before it.
+        prefix = r"\[c%d\] " % k if k else r"(?:\(c0@hydros\)\d+> )?"
         m = b.expect(r"^%sc%d: c%d@hydros on core %d up, partition 16#([0-9a-f]+)-16#([0-9a-f]+) \((\d+) MiB\)$"
                      % (prefix, k, k, k), TIMEOUT)
         base, end = int(m.group(1), 16), int(m.group(2), 16)

@@ -17,10 +17,10 @@
 boot() ->
     case file:read_file_info("/dev/hydros/self") of
         {ok, _} ->
-            trust_the_archive_only(),
             {Base, End} = partition(),
             io:format("c~b: ~s on core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
                       [core(), node(), core(), Base, End, (End - Base) bsr 20]),
+            trust_the_archive_only(),
             ok = ready(),
             {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_console,
                                                                 start => {hydros_console, start_link, []}}),
