@@ -1,12 +1,16 @@
 """Drivers of drivers_erl/, each an OTP application that the node holding
 its device starts, kept by hydros_cap from every other device: the CMOS
 clock (rtc) against the host's clock, set and read back; the PIT (pit)
-counting and timing a one-shot; bad input answered with an error; a
+counting and timing a one-shot; PCI (pci) listing what QEMU's monitor
+lists; bad input answered with an error; a
 driver's server killed and its supervisor restarting it, the device
 working again; hydros:devices() naming each device's driver and its
 state."""
 import calendar
+import os
 import re
+import socket
+import tempfile
 import time
 import unittest
 
@@ -75,12 +79,15 @@ class Drivers(ShellTestCase):
                          "[ok,excluded,excluded,excluded]")
         self.assertEqual(self.eval(IN_SERVER % ("pit_server", probe % "16#40, 16#61, 16#71", "pit_server") + "."),
                          "[ok,ok,excluded]")
+        self.assertEqual(self.eval(IN_SERVER % ("pci_server", probe % "16#cfc, 16#71, 16#40", "pci_server") + "."),
+                         "[ok,excluded,excluded]")
         self.assertEqual(self.eval(IN_SERVER % ("rtc_server", "fun() -> try hydros:kill(1) catch error:E -> E end end",
                                                 "rtc_server") + "."), "{excluded,node_control}")
 
     def test_killed_drivers_come_back(self):
         for name, check in (("rtc_server", "fun() -> is_tuple(rtc:now()) end"),
-                            ("pit_server", "fun() -> is_integer(pit:read()) end")):
+                            ("pit_server", "fun() -> is_integer(pit:read()) end"),
+                            ("pci_server", "fun() -> is_list(pci:list()) end")):
             self.sh.forget()
             reply = last_line(self.sh.eval(RESTART % (name, name, check)))  # after the supervisor's report
             m = re.fullmatch(r"\{restarted,([\d.]+),true\}", reply)
@@ -88,6 +95,59 @@ class Drivers(ShellTestCase):
             print("  %s killed: answering again after %s ms" % (name, m.group(1)), flush=True)
         self.assertIn("{cmos,rtc,running}", self.eval("[{N, D, S} || #{name := N, driver := D, driver_state := S} "
                                                       "<- hydros:devices()]."))
+
+
+MONITOR = os.path.join(tempfile.mkdtemp(prefix="hydros-mon-"), "monitor")
+
+# pci:list() as one line a function: bus, device, function, vendor, device
+# id, class name, then its BARs (number, type, first and last address).
+PCI_LIST = ("lists:foreach(fun(#{bus := B, device := D, function := F, vendor := V, device_id := I, "
+            "class_name := C, bars := Bars}) -> io:format(\"pci ~b ~b ~b ~4.16.0b:~4.16.0b ~s|~s~n\", "
+            "[B, D, F, V, I, C, [io_lib:format(\" ~b ~s ~.16b ~.16b\", [N, T, Base, Base + Size - 1]) "
+            "|| #{bar := N, type := T, base := Base, size := Size} <- Bars]]) end, pci:list()).")
+
+
+def qemu_info_pci(sock):
+    """QEMU's `info pci`, as the same lines (ROM BARs, BAR6, left out)."""
+    mon = socket.socket(socket.AF_UNIX)
+    mon.connect(sock)
+    time.sleep(0.3)
+    mon.recv(65536)
+    mon.sendall(b"info pci\n")
+    text, deadline = "", time.monotonic() + 10
+    while "(qemu)" not in text.split("info pci", 1)[-1] and time.monotonic() < deadline:
+        text += mon.recv(65536).decode(errors="replace")
+    mon.close()
+    lines, cur = [], None
+    for line in text.split("\n"):
+        m = re.match(r"\s*Bus\s+(\d+), device\s+(\d+), function (\d+):", line)
+        if m:
+            cur = [" ".join(m.groups()), None, []]
+            lines.append(cur)
+            continue
+        m = re.match(r"\s*(.+): PCI device ([0-9a-f]{4}):([0-9a-f]{4})", line)
+        if m and cur and cur[1] is None:
+            cur[1] = "%s:%s %s" % (m.group(2), m.group(3), m.group(1))
+        m = re.match(r"\s*BAR([0-5]): (I/O|32 bit(?: prefetchable)? memory|64 bit(?: prefetchable)? memory) "
+                     r"at 0x([0-9a-f]+) \[0x([0-9a-f]+)\]", line)
+        if m and cur:
+            kind = "io" if m.group(2) == "I/O" else "mem64" if m.group(2).startswith("64") else "mem32"
+            cur[2].append(" %s %s %x %x" % (m.group(1), kind, int(m.group(3), 16), int(m.group(4), 16)))
+    return ["pci %s %s|%s" % (loc, dev, "".join(bars)) for loc, dev, bars in lines]
+
+
+class PciAgainstQemu(ShellTestCase):
+    NAME, EXTRA = "qemu-drivers-pci", ["-monitor", "unix:%s,server=on,wait=off" % MONITOR]
+
+    def test_pci_lists_what_qemu_has(self):
+        self.sh.eval(PCI_LIST, 60)
+        ours = re.findall(r"^pci \d+ .*$", self.sh.boot.text(), re.M)
+        qemu = qemu_info_pci(MONITOR)
+        print("  pci:list(): %d functions, as QEMU's info pci:" % len(ours), flush=True)
+        for line in ours:
+            print("    " + line, flush=True)
+        self.assertGreaterEqual(len(qemu), 4)
+        self.assertEqual(ours, qemu)
 
 
 if __name__ == "__main__":

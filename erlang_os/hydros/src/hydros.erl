@@ -10,8 +10,8 @@
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
 
-%% Says on the console which core and partition this node has, tells the
-%% kernel it is up (the kernel's "all N nodes up" line is then the last word
+%% Says on the console which core and partition this node has, starts the
+%% drivers of the devices it holds, tells the kernel it is up (the kernel's "all N nodes up" line is then the last word
 %% of the boot), and connects to the other nodes that are up. Off HydrOS (no /dev/hydros: the Linux comparison in
 %% bench/) it does nothing.
 boot() ->
@@ -21,11 +21,11 @@ boot() ->
             io:format("c~b: ~s on core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
                       [core(), node(), core(), Base, End, (End - Base) bsr 20]),
             trust_the_archive_only(),
+            _ = hydros_drivers:start(), % before it says it is up: its devices then answer
             ok = ready(),
             {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_console,
                                                                 start => {hydros_console, start_link, []}}),
             ok = application:start(hydros_policy),
-            _ = hydros_drivers:start(),
             msgchan_dist:connect_all();
         {error, _} ->
             not_hydros

@@ -11,6 +11,7 @@
 -spec driver_of(atom()) -> atom() | none.
 driver_of(cmos) -> rtc;
 driver_of(pit) -> pit;
+driver_of(pci) -> pci;
 driver_of(_) -> none.
 
 %% Starts the driver of every device this node holds: [{Device, Result}].
