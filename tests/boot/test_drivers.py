@@ -44,7 +44,8 @@ class Drivers(ShellTestCase):
                           "<- hydros:devices()].")
         self.assertIn("{cmos,0,rtc,running}", reply)
         self.assertIn("{pit,0,pit,running}", reply)
-        self.assertIn("{pci,0,none,none}", reply)
+        self.assertIn("{pci,0,pci,running}", reply)
+        self.assertIn("{vga,0,none,none}", reply)
         self.assertEqual(self.eval("rpc:call(c1@hydros, hydros_drivers, state, [])."), "[]")
 
     def test_rtc_reads_the_host_clock_and_sets_it(self):

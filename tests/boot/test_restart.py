@@ -164,8 +164,12 @@ class RestartCycles(unittest.TestCase):
             first, last = (dict((k, int(v)) for k, v in re.findall(r"(\w+)=>(\d+)", re.search(
                 r"%s=>#\{([^}]*)\}" % which, reply).group(1))) for which in ("kernel_first", "kernel_last"))
             # A slab page may move between the pool and the heap (two cores
-            # adding one to a size class at once): the sum is what must hold.
-            self.assertEqual(first["pool_free_kib"] + first["heap_kib"], last["pool_free_kib"] + last["heap_kib"], reply)
+            # adding one to a size class at once): the sum is what must hold,
+            # but for what another node holds for a moment when it is taken
+            # (a /dev/hydros text being read: 2 pages, a thread's stack). A
+            # leak of a page a cycle would be 400 KiB.
+            self.assertLessEqual(abs(first["pool_free_kib"] + first["heap_kib"] -
+                                     last["pool_free_kib"] - last["heap_kib"]), 16, reply)
             self.assertLess(last["heap_in_use"] - first["heap_in_use"], 4096, reply)
             self.assertLess(abs((last["heap_allocs"] - last["heap_frees"]) -
                                 (first["heap_allocs"] - first["heap_frees"])), 16, reply)
