@@ -36,18 +36,21 @@ struct hydros_excl {
 
 /* ---- Capabilities, as the checks compare them (hydros_bif.h). */
 
-/* One value or `all` (lo..max) into [lo, hi]; 0 if it is neither. */
+/* `all', one value or {Lo, Hi}, up to max, into [lo, hi]; 0 if it is none
+ * of them. */
 static int cap_range(Eterm v, Uint64 max, struct hydros_cap *c)
 {
-    Uint64 n;
-
     if (v == am_all) {
         c->lo = 0, c->hi = max;
         return 1;
     }
-    if (!term_to_Uint64(v, &n) || n > max)
+    if (is_tuple_arity(v, 2)) {
+        Eterm *r = tuple_val(v);
+        return term_to_Uint64(r[1], &c->lo) && term_to_Uint64(r[2], &c->hi) && c->lo <= c->hi && c->hi <= max;
+    }
+    if (!term_to_Uint64(v, &c->lo) || c->lo > max)
         return 0;
-    c->lo = c->hi = n;
+    c->hi = c->lo;
     return 1;
 }
 
@@ -67,33 +70,10 @@ static int cap_parse(Eterm t, struct hydros_cap *c)
     if (!is_tuple(t) || *tuple_val(t) == make_arityval(0))
         return 1;
     tp = tuple_val(t);
-    if (tp[1] == am_port_io) {
-        c->kind = HCAP_PORT_IO;
-        if (*tp != make_arityval(2))
-            return 0;
-        if (is_tuple_arity(tp[2], 2)) { /* {port_io, {Lo, Hi}} */
-            Eterm *r = tuple_val(tp[2]);
-            Uint64 lo, hi;
-            if (!term_to_Uint64(r[1], &lo) || !term_to_Uint64(r[2], &hi) || lo > hi || hi > HYDROS_PORT_MAX)
-                return 0;
-            c->lo = lo, c->hi = hi;
-            return 1;
-        }
-        return cap_range(tp[2], HYDROS_PORT_MAX, c);
-    }
-    if (tp[1] == am_irq) {
-        c->kind = HCAP_IRQ;
-        if (*tp != make_arityval(2))
-            return 0;
-        if (is_tuple_arity(tp[2], 2)) { /* {irq, {Lo, Hi}} */
-            Eterm *r = tuple_val(tp[2]);
-            Uint64 lo, hi;
-            if (!term_to_Uint64(r[1], &lo) || !term_to_Uint64(r[2], &hi) || lo > hi || hi > HYDROS_IRQ_MAX)
-                return 0;
-            c->lo = lo, c->hi = hi;
-            return 1;
-        }
-        return cap_range(tp[2], HYDROS_IRQ_MAX, c);
+    if (tp[1] == am_port_io || tp[1] == am_irq) { /* {port_io | irq, all | N | {Lo, Hi}} */
+        c->kind = tp[1] == am_port_io ? HCAP_PORT_IO : HCAP_IRQ;
+        return *tp == make_arityval(2) &&
+               cap_range(tp[2], c->kind == HCAP_PORT_IO ? HYDROS_PORT_MAX : HYDROS_IRQ_MAX, c);
     }
     if (tp[1] == am_raw_memory) {
         c->kind = HCAP_RAW_MEMORY;

@@ -45,26 +45,28 @@ static long dev_call(long op, long a, long b, long c)
 }
 
 /* {error, Reason} for a kernel answer that is not 0. */
+/* {error, What}. */
+static Eterm error_named(Process *p, const char *what)
+{
+    Eterm *hp = HAlloc(p, 3);
+    return TUPLE2(hp, am_error, erts_atom_put((byte *)what, sys_strlen(what), ERTS_ATOM_ENC_LATIN1, 1));
+}
+
 static Eterm dev_error(Process *p, long r)
 {
-    Eterm *hp, reason;
+    Eterm *hp;
 
     if (r > 0) {
         hp = HAlloc(p, 3 + 3);
-        reason = TUPLE2(hp, am_owned_by, make_small(r - 1));
-        hp += 3;
-    } else {
-        const char *s = r == -ENOENT   ? "no_device"
-                        : r == -ESRCH  ? "no_core"
-                        : r == -EACCES ? "ram"       /* map: memory, never a device's */
-                        : r == -EROFS  ? "read_only" /* write: the device's range is :ro */
-                        : r == -EBADF  ? "unmapped"
-                        : r == -EBUSY  ? "in_use"
-                                       : erl_errno_id(-r);
-        reason = erts_atom_put((byte *)s, sys_strlen(s), ERTS_ATOM_ENC_LATIN1, 1);
-        hp = HAlloc(p, 3);
+        return TUPLE2(hp + 3, am_error, TUPLE2(hp, am_owned_by, make_small(r - 1)));
     }
-    return TUPLE2(hp, am_error, reason);
+    return error_named(p, r == -ENOENT   ? "no_device"
+                          : r == -ESRCH  ? "no_core"
+                          : r == -EACCES ? "ram"       /* map: memory, never a device's */
+                          : r == -EROFS  ? "read_only" /* write: the device's range is :ro */
+                          : r == -EBADF  ? "unmapped"
+                          : r == -EBUSY  ? "in_use"
+                                         : erl_errno_id(-r));
 }
 
 /* ---- hydros_io: port IO */
@@ -543,12 +545,6 @@ static int irq_line(Process *p, Eterm line_t)
         return -1;
     }
     return (int)signed_val(line_t);
-}
-
-static Eterm error_named(Process *p, const char *what)
-{
-    Eterm *hp = HAlloc(p, 3);
-    return TUPLE2(hp, am_error, erts_atom_put((byte *)what, sys_strlen(what), ERTS_ATOM_ENC_LATIN1, 1));
 }
 
 BIF_RETTYPE hydros_io_irq_subscribe_1(BIF_ALIST_1)

@@ -54,6 +54,9 @@ static struct irq {
     volatile uint64_t pending; /* interrupts not yet read */
     volatile bool news;        /* pending moved: tell the file's waiters (devices_poll) */
 } irqs[IRQ_LINES] = {[0 ... IRQ_LINES - 1] = {.core = -1}};
+/* A line of this core's fired: one load for devices_poll, which runs at
+ * every return to user mode, before it looks at the lines. */
+static volatile bool fired[MAX_CORES];
 
 _Static_assert(sizeof(((struct core *)0)->iomap) == IOMAP_BYTES + 1, "TSS bitmap size");
 
@@ -145,11 +148,15 @@ void devices_irq(int line)
         ioapic_mask(line, true); /* until the node acknowledges it */
     q->pending++;
     q->news = true;
+    fired[this_core()->id] = true; /* after news: devices_poll clears this first */
 }
 
 void devices_poll(void)
 {
     int me = (int)this_core()->id;
+    if (!fired[me])
+        return;
+    fired[me] = false;
     for (int l = 0; l < IRQ_LINES; l++)
         if (irqs[l].news && irqs[l].core == me) { /* rare: take the lock only then */
             spin_lock(&lock);
