@@ -371,7 +371,8 @@ BIF_RETTYPE hydros_cap_check_1(BIF_ALIST_1)
 }
 
 /* ---- Files that are capabilities: writing the kernel's control files
- * (/dev/hydros/inject, restart, kill, poke) needs node_control, opening an
+ * (/dev/hydros/inject, restart, kill, poke) needs node_control, writing
+ * /dev/hydros/ioapic device_control, opening an
  * interrupt line's /dev/irq/N needs {irq, N}, whoever opens them: prim_file
  * in the caller (hydros_file_denied), or file_server for a caller
  * (check_file/3). */
@@ -438,6 +439,10 @@ static int path_cap(const char *path, size_t len, int writing, struct hydros_cap
     for (i = 0; i < sizeof(control) / sizeof(control[0]); i++)
         if (writing && strcmp(p, control[i]) == 0)
             return 1;
+    if (writing && strcmp(p, "/dev/hydros/ioapic") == 0) { /* where lines go, and their masks */
+        want->term = am_device_control;
+        return 1;
+    }
     if (strncmp(p, "/dev/irq/", 9) != 0)
         return 0;
     line = strtoul(p + 9, &end, 10);
@@ -458,7 +463,7 @@ int hydros_file_denied(ErlNifEnv *env, const char *path, size_t len, int writing
         p = p->next;
     if (!path_cap(path, len, writing, &want) || !hydros_cap_denies(p, &want))
         return 0;
-    cap = want.kind == HCAP_TERM ? enif_make_atom(env, "node_control")
+    cap = want.kind == HCAP_TERM ? enif_make_atom(env, want.term == am_device_control ? "device_control" : "node_control")
           : want.lo == want.hi  ? enif_make_tuple2(env, enif_make_atom(env, "irq"), enif_make_uint64(env, want.lo))
                                 : enif_make_tuple2(env, enif_make_atom(env, "irq"), enif_make_atom(env, "all"));
     *raised = enif_raise_exception(env, enif_make_tuple2(env, enif_make_atom(env, "excluded"), cap));
@@ -496,7 +501,7 @@ judge:
     if (!set_denies(x, &want))
         BIF_RET(am_ok);
     if (want.kind == HCAP_TERM)
-        cap = am_node_control;
+        cap = want.term;
     else {
         hp = HAlloc(BIF_P, 3);
         cap = TUPLE2(hp, am_irq, want.lo == want.hi ? make_small(want.lo) : am_all);

@@ -287,6 +287,41 @@ static int madt_parse(const uint8_t *t, uint32_t len, struct acpi_info *out)
     return out->ncpus > 0 ? ACPI_OK : ACPI_ERR_NO_CPUS;
 }
 
+/* Widens the span of table memory by len bytes at phys. */
+static void span(struct acpi_info *out, uint64_t phys, uint64_t len)
+{
+    if (out->tables_end == 0 || phys < out->tables_first)
+        out->tables_first = phys;
+    if (phys + len > out->tables_end)
+        out->tables_end = phys + len;
+}
+
+/* A table's extent from its header's length (the FACS has one too, at the
+ * same offset), if its header maps and the length is sane. */
+static void span_table(acpi_map_fn map, void *ctx, uint64_t phys, struct acpi_info *out)
+{
+    const uint8_t *h = phys ? map_range(map, ctx, phys, 8) : NULL;
+    if (h != NULL && rd32(h + 4) >= 8 && rd32(h + 4) <= SDT_MAX_LEN)
+        span(out, phys, rd32(h + 4));
+}
+
+/* Every table the root lists, and the FADT's DSDT and FACS. */
+static void tables_span(acpi_map_fn map, void *ctx, uint64_t root_phys, const uint8_t *root, uint32_t len,
+                        unsigned width, struct acpi_info *out)
+{
+    span(out, root_phys, len);
+    for (uint32_t off = SDT_HDR_LEN; off + width <= len; off += width) {
+        uint64_t phys = width == 8 ? rd64(root + off) : rd32(root + off);
+        span_table(map, ctx, phys, out);
+        const uint8_t *h = phys ? map_range(map, ctx, phys, 8) : NULL;
+        const uint8_t *fadt = h && memcmp(h, "FACP", 4) == 0 && rd32(h + 4) >= 44 ? map_range(map, ctx, phys, 44) : NULL;
+        if (fadt != NULL) {
+            span_table(map, ctx, rd32(fadt + 36), out);
+            span_table(map, ctx, rd32(fadt + 40), out);
+        }
+    }
+}
+
 static int parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info *out)
 {
     const uint8_t *rsdp;
@@ -317,8 +352,10 @@ static int parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_inf
     if (st != ACPI_OK)
         return st;
     st = madt_parse(madt, madt_len, out);
-    if (st == ACPI_OK)
+    if (st == ACPI_OK) {
         power_info(map, ctx, root, root_len, width, out);
+        tables_span(map, ctx, root_phys, root, root_len, width, out);
+    }
     return st;
 }
 

@@ -70,6 +70,10 @@ struct acpi_info {
     bool power_off;       /* the two below were found: S5 works */
     uint32_t pm1a_cnt;    /* FADT PM1a control block port */
     uint8_t slp_typ_s5;   /* DSDT \_S5 sleep type for PM1a */
+    /* The memory holding the root table, every table it lists whose header
+     * maps, and the DSDT and FACS the FADT names: [tables_first,
+     * tables_end). The firmware device (devices.c) lets a node read it. */
+    uint64_t tables_first, tables_end;
 };
 
 enum acpi_status {

@@ -137,6 +137,11 @@ void lapic_timer_oneshot(uint64_t deadline_us)
     wr(LAPIC_TIMER_INIT, count == 0 ? 1 : count > 0xFFFFFFFF ? 0xFFFFFFFF : (uint32_t)count);
 }
 
+uint64_t apic_timer_hz(void)
+{
+    return (uint64_t)timer_count * 1000000 / TICK_US;
+}
+
 uint32_t lapic_id(void)
 {
     return rd(LAPIC_ID) >> 24;

@@ -12,6 +12,7 @@
 #include "chan.h"
 #include "hydros_dev.h"
 #include "sched.h"
+#include "smbios.h"
 #include "vdso.h"
 
 #define TICK_CHECK_US 2000000
@@ -192,6 +193,10 @@ void kmain(uint64_t boot_info_phys)
     archive_len = bi->archive_size;
     ioapic_init(&acpi);
     devices_init(archive, archive_len);
+    devices_firmware("ACPI tables", acpi.tables_first, acpi.tables_end);
+    struct smbios_where smbios;
+    if (smbios_find(acpi_map, NULL, &smbios) == 0)
+        devices_firmware("SMBIOS table", smbios.table, smbios.table_end);
     nodes_expect(mm_partition(ncores));
     __atomic_store_n(&nodes_go, true, __ATOMIC_RELEASE);
     core_run_node();

@@ -91,6 +91,24 @@ void devices_init(const void *archive, uint64_t len)
     cpio_index_put(ix);
 }
 
+void devices_firmware(const char *what, uint64_t first, uint64_t end)
+{
+    if (end <= first)
+        return;
+    first &= ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t last = ALIGN_UP(end, PAGE_SIZE) - 1;
+    for (int i = 0; i < table.n; i++) {
+        struct device *d = &table.dev[i];
+        bool ro, inside = devtab_mmio_device(&table, first, last, &ro) == d;
+        if (!d->firmware || inside)
+            continue;
+        const char *why = mm_is_ram(first, last - first + 1) ? "it is memory a node may get"
+                                                             : devtab_add_mmio(&table, d, first, last);
+        if (why)
+            kprintf("devices: %s left out of %s (0x%lx-0x%lx): %s\n", what, d->name, first, last, why);
+    }
+}
+
 static bool node_up(int core)
 {
     int s = cores[core].node_state;
@@ -295,27 +313,16 @@ static int64_t map(uint64_t first, uint64_t len, uint64_t uaddr)
     return 0;
 }
 
-static int64_t give(uint64_t uname, uint64_t to)
+/* Moves d to core to; the caller holds the lock. 0, its holder + 1 when
+ * that holder's node runs, or -EBUSY while its registers or lines are in use. */
+static int64_t move(struct device *d, uint64_t to)
 {
-    char name[HYDROS_DEV_NAME_MAX];
-    int64_t n = strncpy_from_user(name, uname, sizeof(name));
-    if (n == -ENAMETOOLONG)
-        return -ENOENT; /* no device has a name that long */
-    if (n < 0)
-        return n;
-    if (to >= (uint64_t)ncores || cores[to].state == CORE_ABSENT)
-        return -ESRCH;
-    int64_t r = 0;
-    spin_lock(&lock);
-    struct device *d = devtab_find(&table, name);
     int me = (int)this_core()->id;
-    if (!d)
-        r = -ENOENT;
-    else if (d->holder != me && node_up(d->holder))
-        r = d->holder + 1;
-    else if (node_up(d->holder) && (mapped[d - table.dev][d->holder] || irq_open(d)))
-        r = -EBUSY; /* its registers are mapped or its line open in its holder: let them go first */
-    else if (d->holder != (int)to) {
+    if (d->holder != me && node_up(d->holder))
+        return d->holder + 1;
+    if (node_up(d->holder) && (mapped[d - table.dev][d->holder] || irq_open(d)))
+        return -EBUSY; /* its registers are mapped or its line open in its holder: let them go first */
+    if (d->holder != (int)to) {
         for (int l = 0; l < d->nirqs; l++) /* a dead holder's line: masked, and free for the new one */
             irq_forget(&irqs[d->irqs[l]]);
         devtab_iomap_set(d, cores[d->holder].iomap, false);
@@ -324,6 +331,52 @@ static int64_t give(uint64_t uname, uint64_t to)
             devtab_iomap_set(d, cores[to].iomap, true);
         kprintf("devices: %s given to core %lu by node %d\n", d->name, to, me);
     }
+    return 0;
+}
+
+static bool core_exists(uint64_t core)
+{
+    return core < (uint64_t)ncores && cores[core].state != CORE_ABSENT;
+}
+
+static int64_t give(uint64_t uname, uint64_t to)
+{
+    char name[HYDROS_DEV_NAME_MAX];
+    int64_t n = strncpy_from_user(name, uname, sizeof(name));
+    if (n == -ENAMETOOLONG)
+        return -ENOENT; /* no device has a name that long */
+    if (n < 0)
+        return n;
+    if (!core_exists(to))
+        return -ESRCH;
+    spin_lock(&lock);
+    struct device *d = devtab_find(&table, name);
+    int64_t r = d ? move(d, to) : -ENOENT;
+    spin_unlock(&lock);
+    return r;
+}
+
+int devices_route_line(int line, int core)
+{
+    if (line < 0 || line >= IRQ_LINES)
+        return -EINVAL;
+    if (core < 0 || !core_exists((uint64_t)core))
+        return -ESRCH;
+    spin_lock(&lock);
+    struct device *d = devtab_irq_device(&table, line);
+    int64_t r = d ? move(d, (uint64_t)core) : -ENOENT;
+    spin_unlock(&lock);
+    return r > 0 ? -EPERM : (int)r; /* another node holds it and runs: only it may */
+}
+
+int devices_hold_line(int line, bool held)
+{
+    if (line < 0 || line >= IRQ_LINES)
+        return -EINVAL;
+    spin_lock(&lock);
+    int r = ioapic_hold(line, held);
+    if (!r && !held && irqs[line].file) /* a subscriber's line: open again */
+        ioapic_mask(line, false);
     spin_unlock(&lock);
     return r;
 }

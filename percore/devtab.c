@@ -104,7 +104,11 @@ static const char *resource(char *s, struct device *d)
         d->irqs[d->nirqs++] = (uint8_t)line;
         return NULL;
     }
-    return "a resource is port:FIRST-LAST, mmio:FIRST-LAST or irq:LINE";
+    if (strcmp(s, "firmware") == 0) {
+        d->firmware = true;
+        return NULL;
+    }
+    return "a resource is port:FIRST-LAST, mmio:FIRST-LAST, irq:LINE or firmware";
 }
 
 /* Does d share a port or a page with e? */
@@ -215,6 +219,20 @@ struct device *devtab_irq_device(struct devtab *t, int line)
         for (int r = 0; r < t->dev[i].nirqs; r++)
             if (t->dev[i].irqs[r] == line)
                 return &t->dev[i];
+    return NULL;
+}
+
+const char *devtab_add_mmio(struct devtab *t, struct device *d, uint64_t first, uint64_t last)
+{
+    if (first % PAGE || (last + 1) % PAGE || first > last)
+        return "an mmio range is whole 4 KiB pages";
+    if (d->nmmio == DEV_RANGES)
+        return "more mmio ranges than a device may have";
+    for (int i = 0; i < t->n; i++)
+        for (int r = 0; r < t->dev[i].nmmio; r++)
+            if (&t->dev[i] != d && overlaps(first, last, t->dev[i].mmio[r].first, t->dev[i].mmio[r].last))
+                return "another device has one of its pages";
+    d->mmio[d->nmmio++] = (struct dev_mmio){first, last, true};
     return NULL;
 }
 

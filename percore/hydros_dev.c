@@ -103,14 +103,17 @@ static int render_retired(char *out, int max)
     return n < max ? n : max;
 }
 
-/* The kernel's own memory: what restarts must not make grow. */
+/* The kernel's own memory (what restarts must not make grow) and its
+ * clocks as calibrated at boot (what lapic_timer measures again). */
 static int render_kernel(char *out, int max)
 {
     struct heap_stats h;
     heap_stats(&h);
-    return snprintf(out, max, "pool_free_kib %lu\nheap_kib %lu\nheap_in_use %lu\nheap_allocs %lu\nheap_frees %lu\n",
+    return snprintf(out, max,
+                    "pool_free_kib %lu\nheap_kib %lu\nheap_in_use %lu\nheap_allocs %lu\nheap_frees %lu\n"
+                    "tsc_khz %lu\napic_timer_hz %lu\n",
                     page_free_count() * 4, (uint64_t)h.pages * 4, (uint64_t)h.bytes_in_use, (uint64_t)h.allocs,
-                    (uint64_t)h.frees);
+                    (uint64_t)h.frees, tsc_khz, apic_timer_hz());
 }
 
 static int64_t self_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_self); }
@@ -119,6 +122,7 @@ static int64_t devices_read(struct file *f, void *buf, uint64_t len)
     return text_read(f, buf, len, devices_render);
 }
 static int64_t kernel_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_kernel); }
+static int64_t ioapic_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, ioapic_render); }
 static int64_t retired_read(struct file *f, void *buf, uint64_t len)
 {
     return text_read(f, buf, len, render_retired);
@@ -221,6 +225,35 @@ static int64_t kill_write(struct file *f, const void *buf, uint64_t len)
     return core_only(buf, len, node_kill_ask);
 }
 
+/* "mask LINE", "unmask LINE" (the operator's hold on an ISA line) or
+ * "route LINE CORE" (the line's device, and so the line, to that core). */
+static int64_t ioapic_write(struct file *f, const void *buf, uint64_t len)
+{
+    (void)f;
+    char text[32], *p, *end;
+    if (len == 0 || len >= sizeof(text))
+        return -EINVAL;
+    memcpy(text, buf, len);
+    text[len] = 0;
+    bool route = strncmp(text, "route ", 6) == 0, mask = strncmp(text, "mask ", 5) == 0;
+    if (!route && !mask && strncmp(text, "unmask ", 7) != 0)
+        return -EINVAL;
+    p = strchr(text, ' ') + 1;
+    long line = strtol(p, &end, 10), core = 0;
+    if (end == p || line < 0 || line > INT32_MAX)
+        return -EINVAL;
+    if (route) {
+        p = end;
+        core = strtol(p, &end, 10);
+        if (end == p || *p != ' ' || core < 0 || core > INT32_MAX)
+            return -EINVAL;
+    }
+    if (*end && strcmp(end, "\n") != 0)
+        return -EINVAL;
+    int err = route ? devices_route_line((int)line, (int)core) : devices_hold_line((int)line, mask);
+    return err ? err : (int64_t)len;
+}
+
 static const struct file_ops self_ops = {.read = self_read, .release = text_release};
 static const struct file_ops kernel_ops = {.read = kernel_read, .release = text_release};
 static const struct file_ops retired_ops = {.read = retired_read, .release = text_release};
@@ -232,11 +265,12 @@ static const struct file_ops inject_ops = {.write = inject_write};
 static const struct file_ops restart_ops = {.write = restart_write};
 static const struct file_ops kill_ops = {.write = kill_write};
 static const struct file_ops devices_ops = {.read = devices_read, .release = text_release};
+static const struct file_ops ioapic_ops = {.read = ioapic_read, .write = ioapic_write, .release = text_release};
 
 /* The /dev/hydros files, then /dev/chan/K for every core K and /dev/irq/N
  * for every ISA interrupt line N (devices.c): filled
  * by the boot core (nodes_expect) before any node starts. */
-#define HYDROS_FILES 12
+#define HYDROS_FILES 13
 static struct vfs_device devices[HYDROS_FILES + MAX_CORES + IRQ_LINES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
@@ -250,6 +284,7 @@ static struct vfs_device devices[HYDROS_FILES + MAX_CORES + IRQ_LINES + 1] = {
     {"/dev/hydros/kernel", S_IFCHR | 0444, &kernel_ops, NULL},
     {"/dev/hydros/retired", S_IFCHR | 0444, &retired_ops, NULL},
     {"/dev/hydros/devices", S_IFCHR | 0444, &devices_ops, NULL},
+    {"/dev/hydros/ioapic", S_IFCHR | 0644, &ioapic_ops, NULL},
 };
 static char chan_paths[MAX_CORES][16];
 static char irq_paths[IRQ_LINES][16];

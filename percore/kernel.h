@@ -178,6 +178,8 @@ void ioapic_init(const struct acpi_info *ai); /* boot core: every entry masked *
 int ioapic_route(int line, uint32_t apic_id); /* to that core, unmasked; -ENODEV: no IO APIC has it */
 void ioapic_mask(int line, bool masked);
 bool ioapic_level(int line); /* level-triggered (a MADT override says so); ISA lines are edge */
+int ioapic_hold(int line, bool held); /* the operator's mask, which ioapic_mask does not lift; -ENODEV */
+int ioapic_render(char *out, int max); /* /dev/hydros/ioapic: every redirection entry */
 
 /* ---- arch/cpu.c */
 void cpu_init_core(void); /* SSE, NX, the syscall MSRs, machine checks */
@@ -237,6 +239,7 @@ uint64_t paging_core_tables(uint64_t pa, uint64_t size, uint64_t w_off, uint64_t
 
 /* ---- apic.c: local APIC, timer, calibrated clocks. */
 extern uint64_t tsc_khz;
+uint64_t apic_timer_hz(void); /* APIC timer counts a second at divide 16, as calibrated against the PIT */
 extern uint64_t tsc_boot; /* the TSC at uptime 0 */
 void apic_init_boot(uint64_t lapic_phys); /* boot core: map, calibrate against the PIT */
 void lapic_init_core(void);               /* every core: enable, start the periodic timer */
@@ -253,10 +256,15 @@ uint64_t uptime_us(void); /* since the calibration, from the TSC */
 
 /* ---- devices.c: the devices nodes drive, and their ports' bitmaps. */
 void devices_init(const void *archive, uint64_t len); /* boot core, before any node */
+/* Then: the firmware's tables at [first, end) go to the device marked
+ * `firmware', read-only (devtab.h), unless they are RAM. */
+void devices_firmware(const char *what, uint64_t first, uint64_t end);
 void devices_node_started(struct core *c); /* open the ports of the devices it holds */
 void devices_node_ended(struct core *c);   /* close them all */
 int devices_render(char *out, int max);    /* /dev/hydros/devices */
 void devices_irq(int line); /* interrupt handler: line VEC_IRQ_BASE + line came */
+int devices_hold_line(int line, bool held); /* /dev/hydros/ioapic "mask L", "unmask L" */
+int devices_route_line(int line, int core);  /* "route L CORE": its device goes to CORE (give's rules) */
 void devices_poll(void);    /* kernel_chores: wake the readers of lines that came */
 extern const struct file_ops irq_ops; /* /dev/irq/N; priv: the line */
 int64_t sys_hydros_dev(uint64_t op, uint64_t a, uint64_t b, uint64_t c);

@@ -5,9 +5,12 @@
  * the MADT's overrides give it (ISA default: active high, edge), and
  * unmasked (-ENODEV for a line no IO APIC has, or whose pin an override
  * gave to another line: IRQ 0 on pin 2); ioapic_mask masks and unmasks
- * it. Every redirection entry is masked at boot: nothing arrives that no
- * node asked for. The registers are an index and a window, so one lock
+ * it, except that a line the operator holds masked (ioapic_hold) stays
+ * masked. Every redirection entry is masked at boot: nothing arrives that no
+ * node asked for. ioapic_render lists every entry (/dev/hydros/ioapic). The registers are an index and a window, so one lock
  * covers every IO APIC. Lines 0-15 only: what a PC's legacy devices use. */
+#include <stdio.h>
+
 #include "acpi.h"
 #include "arch/x86.h"
 #include "kernel.h"
@@ -30,6 +33,7 @@ static int napics;
 static struct {
     uint32_t gsi;
     bool low, level, taken; /* taken: another ISA line's override has its pin */
+    bool held;              /* masked by the operator until released */
 } isa[IRQ_LINES];
 static struct spinlock lock = SPINLOCK_INIT; /* also taken by interrupt handlers (devices_irq) */
 
@@ -112,7 +116,7 @@ int ioapic_route(int line, uint32_t apic_id)
         wr(a, REG_REDIR(e), REDIR_MASKED);
         wr(a, REG_REDIR(e) + 1, apic_id << 24);
         wr(a, REG_REDIR(e), (uint32_t)(VEC_IRQ_BASE + line) | (isa[line].low ? REDIR_POL_LOW : 0) |
-                                (isa[line].level ? REDIR_LEVEL : 0));
+                                (isa[line].level ? REDIR_LEVEL : 0) | (isa[line].held ? REDIR_MASKED : 0));
     }
     unlock_irq(flags);
     return a >= 0 ? 0 : -ENODEV;
@@ -123,9 +127,58 @@ void ioapic_mask(int line, bool masked)
     uint32_t e;
     uint64_t flags = lock_irq();
     int a = isa[line].taken ? -1 : apic_of(isa[line].gsi, &e);
-    if (a >= 0) {
+    if (a >= 0 && (masked || !isa[line].held)) {
         uint32_t v = rd(a, REG_REDIR(e));
         wr(a, REG_REDIR(e), masked ? v | REDIR_MASKED : v & ~REDIR_MASKED);
     }
     unlock_irq(flags);
+}
+
+int ioapic_hold(int line, bool held)
+{
+    uint32_t e;
+    uint64_t flags = lock_irq();
+    int a = isa[line].taken ? -1 : apic_of(isa[line].gsi, &e);
+    if (a >= 0) {
+        isa[line].held = held;
+        if (held)
+            wr(a, REG_REDIR(e), rd(a, REG_REDIR(e)) | REDIR_MASKED);
+    }
+    unlock_irq(flags);
+    return a >= 0 ? 0 : -ENODEV;
+}
+
+/* The ISA line whose interrupts come in on gsi, or -1. */
+static int line_of_gsi(uint32_t gsi)
+{
+    for (int l = 0; l < IRQ_LINES; l++)
+        if (isa[l].gsi == gsi && !isa[l].taken)
+            return l;
+    return -1;
+}
+
+/* The core whose local APIC has that id, or -1. */
+static int core_of_apic(uint32_t apic_id)
+{
+    for (int c = 0; c < ncores; c++)
+        if (cores[c].state != CORE_ABSENT && cores[c].lapic_id == apic_id)
+            return c;
+    return -1;
+}
+
+int ioapic_render(char *out, int max)
+{
+    int n = 0;
+    uint64_t flags = lock_irq();
+    for (int a = 0; a < napics; a++)
+        for (uint32_t e = 0; e < apics[a].count && n < max; e++) {
+            uint32_t lo = rd(a, REG_REDIR(e)), hi = rd(a, REG_REDIR(e) + 1);
+            int line = line_of_gsi(apics[a].gsi_base + e);
+            n += snprintf(out + n, max - n, "ioapic %d pin %u gsi %u vector %u dest %u core %d masked %d trigger %s "
+                          "polarity %s held %d line %d\n", a, e, apics[a].gsi_base + e, lo & 0xFF, hi >> 24,
+                          core_of_apic(hi >> 24), !!(lo & REDIR_MASKED), lo & REDIR_LEVEL ? "level" : "edge",
+                          lo & REDIR_POL_LOW ? "low" : "high", line >= 0 && isa[line].held, line);
+        }
+    unlock_irq(flags);
+    return n < max ? n : max;
 }

@@ -144,8 +144,8 @@ class Boot:
         image = os.path.join(self.tmp, "disk.img")  # Bochs writes a lock beside its disk
         shutil.copyfile(self.image, image)
         cfg = os.path.join(self.tmp, "bochsrc")
-        with open(cfg, "w") as f:
-            f.write(bochsrc(image, self.smp, self.mem, serial))
+        with open(cfg, "w") as f:  # extra: more bochsrc lines
+            f.write(bochsrc(image, self.smp, self.mem, serial) + "".join(line + "\n" for line in self.extra))
         cmds = os.path.join(self.tmp, "cmds")
         with open(cmds, "w") as f:
             f.write("c\n")

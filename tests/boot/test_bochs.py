@@ -2,10 +2,16 @@
 and its watchdog finds a core hung with interrupts off there too (Bochs
 delivers the NMI probe to a CPU in cli; hlt-free loops as QEMU does). The
 restart policy then restarts the dead cores whole: the application cores
-by INIT-SIPI, core 0 through rombios's warm reset."""
+by INIT-SIPI, core 0 through rombios's warm reset. The drivers of the
+CMOS clock, the PIT, PCI and COM2 work on Bochs's devices too."""
+import calendar
+import os
+import re
+import tempfile
+import time
 import unittest
 
-from harness import Boot, variant_image
+from harness import ROOT, Boot, node_args_then, variant_archive, variant_image
 
 TIMEOUT = 180
 
@@ -41,6 +47,44 @@ class BochsSmp(unittest.TestCase):
             b.expect(r"^core 0 online \(lapic id 0\)$", TIMEOUT)
             b.expect(r"^\[c0\] c0: c0@hydros on core 0 up", TIMEOUT)
             self.assertNotRegex(b.text(), r"\*\*\* core [123]|node [123]: crashed")
+
+
+# Core 1's node holds the clock, the PIT, PCI and COM2 (Bochs takes no
+# console input here), uses each through its driver and says what it got,
+# a short line each (the console breaks long lines).
+DRIVERS = ("[io:format(\"bochs ~s: ~w~n\", [N, R]) || {N, R} <- [{rtc, rtc:now()}, {pit, pit:one_shot(11932)}, "
+           "{pci, [{V, D} || #{vendor := V, device_id := D} <- pci:list()]}, "
+           "{uart, uart16550:write(com2, <<\"c1 drives COM2 on Bochs\\n\">>)}, "
+           "{settings, maps:values(element(2, uart16550:settings(com2)))}]]")
+
+
+class BochsDrivers(unittest.TestCase):
+    def test_bochs_drivers(self):
+        with open(os.path.join(ROOT, "rootfs", "etc", "hydros", "devices")) as f:
+            devices = re.sub(r"^(pit|cmos|pci|com2)( +)0 ", r"\1\g<2>1 ", f.read(), flags=re.M)
+        archive = variant_archive("bochs-drivers", {"etc/hydros/devices": devices.encode(),
+                                                    "etc/hydros/c1.args": node_args_then(DRIVERS)})
+        com2 = os.path.join(tempfile.mkdtemp(prefix="hydros-bochs-"), "com2.txt")
+        with Boot("bochs", smp=2, mem="1G", image=variant_image("bochs-drivers", archive=archive),
+                  extra=["com2: enabled=1, mode=file, dev=%s" % com2], name="bochs-drivers") as b:
+            m = b.expect(r"^\[c1\] bochs rtc: \{\{(\d+),(\d+),(\d+)\},\{(\d+),(\d+),(\d+)\}\}$", TIMEOUT)
+            clock = calendar.timegm(tuple(int(g) for g in m.groups()))
+            host = calendar.timegm(time.localtime())  # Bochs's clock starts at the host's local time
+            pit = int(b.expect(r"^\[c1\] bochs pit: \{ok,(\d+)\}$", TIMEOUT).group(1))
+            pci = b.expect(r"^\[c1\] bochs pci: \[(.*)\]$", TIMEOUT).group(1)
+            b.expect(r"^\[c1\] bochs uart: ok$", TIMEOUT)
+            b.expect(r"^\[c1\] bochs settings: \[115200,8,none,none,1\]$", TIMEOUT)
+            print("  Bochs, rtc:now() %d (host %d), pit:one_shot(11932) %d us on the node's clock, pci:list() %s"
+                  % (clock, host, pit, pci), flush=True)
+            self.assertLess(abs(clock - host), 600)
+            # Bochs's PIT follows real time, its TSC (the node's clock) the
+            # instructions run: only the order of magnitude is the same.
+            self.assertTrue(1000 < pit < 1000000, pit)
+            self.assertIn("{32902,4663}", pci)  # 8086:1237, the i440FX host bridge
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and b"COM2" not in open(com2, "rb").read():
+                time.sleep(0.5)
+            self.assertEqual(open(com2, "rb").read(), b"c1 drives COM2 on Bochs\n")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ struct mem {
     int n;
     struct region r[MAX_REGIONS];
     int refused; /* map calls answered NULL */
+    uint64_t tables_first, tables_end; /* a dump's table records (not BDA, EBDA or BIOS) */
 };
 
 static const void *mem_map(uint64_t phys, uint64_t len, void *ctx)
@@ -101,6 +102,12 @@ static struct mem *load_dump(const char *name)
         assert_int_equal(fread(buf, 1, len, f), len);
         mem_add(m, phys, buf, len);
         free(buf);
+        if (memcmp(hdr + 12, "BDA ", 4) && memcmp(hdr + 12, "EBDA", 4) && memcmp(hdr + 12, "BIOS", 4)) {
+            if (m->tables_end == 0 || phys < m->tables_first)
+                m->tables_first = phys;
+            if (phys + len > m->tables_end)
+                m->tables_end = phys + len;
+        }
     }
     assert_true(feof(f));
     fclose(f);
@@ -170,6 +177,8 @@ static void test_real_dump(void **state)
         assert_int_equal(info.overrides[i].flags, w->overrides[i].flags);
     }
     assert_int_equal(info.dropped, 0);
+    assert_int_equal(info.tables_first, m->tables_first); /* the firmware device's span */
+    assert_int_equal(info.tables_end, m->tables_end);
     mem_free(m);
 }
 

@@ -171,6 +171,30 @@ static void interrupt_lines_are_isa_and_never_shared(void **state)
     assert_null(devtab_irq_device(&t, 3));
 }
 
+static void firmware_ranges_are_added_read_only_and_never_shared(void **state)
+{
+    (void)state;
+    bool ro;
+    assert_int_equal(parse("firmware 0 mmio:0xe0000-0xfffff:ro firmware\n"
+                           "hpet 0 mmio:0xfed00000-0xfed00fff\n"
+                           "f2 0 firmware:acpi\n", /* nothing after it */
+                           1),
+                     2);
+    assert_int_equal(nbad, 1);
+    struct device *d = devtab_find(&t, "firmware");
+    assert_true(d->firmware);
+    assert_false(devtab_find(&t, "hpet")->firmware);
+    assert_null(devtab_add_mmio(&t, d, 0x7fe0000, 0x7ffffff));
+    assert_ptr_equal(devtab_mmio_device(&t, 0x7fe1000, 0x7fe1fff, &ro), d);
+    assert_true(ro);
+    assert_non_null(devtab_add_mmio(&t, d, 0x7fe0000, 0x7fe0ffe));        /* not whole pages */
+    assert_non_null(devtab_add_mmio(&t, d, 0xfed00000, 0xfed00fff));      /* hpet's */
+    assert_null(devtab_add_mmio(&t, d, 0x9000, 0x9fff));
+    assert_null(devtab_add_mmio(&t, d, 0xa000, 0xafff));
+    assert_non_null(devtab_add_mmio(&t, d, 0xb000, 0xbfff));              /* no room left */
+    assert_int_equal(d->nmmio, DEV_RANGES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +205,7 @@ int main(void)
         cmocka_unit_test(a_bitmap_opens_exactly_the_holders_ports),
         cmocka_unit_test(mmio_ranges_are_whole_pages_and_may_be_read_only),
         cmocka_unit_test(interrupt_lines_are_isa_and_never_shared),
+        cmocka_unit_test(firmware_ranges_are_added_read_only_and_never_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,11 @@
 %% The PIT's command bytes and counts (pure).
 -module(pit_math).
--export([latch/1, mode/3, bytes/1, count/2]).
+-export([latch/1, mode/3, bytes/1, count/2, hz/0]).
+
+-define(HZ, 1193182).
+
+%% The input clock.
+hz() -> ?HZ.
 
 %% The command that latches channel Ch's count.
 latch(Ch) when Ch >= 0, Ch =< 2 -> Ch bsl 6.

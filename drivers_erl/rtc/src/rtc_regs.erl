@@ -2,7 +2,7 @@
 %% BCD or binary (register B bit 2), 12 or 24 hours (bit 1; in 12-hour mode
 %% bit 7 of the hour says PM), years 2000-2099.
 -module(rtc_regs).
--export([decode/2, encode/2]).
+-export([decode/2, encode/2, alarm/2, mode/1, mode_bits/2]).
 -export_type([regs/0]).
 
 -type regs() :: #{sec := byte(), min := byte(), hour := byte(), day := byte(), month := byte(), year := byte()}.
@@ -34,6 +34,30 @@ encode(DT = {{Y, Mo, D}, {H, Mi, S}}, B) when is_integer(Y), is_integer(Mo), is_
     end;
 encode(Other, _) ->
     {error, {out_of_range, Other}}.
+
+%% The alarm registers (second, minute, hour) for Time in register B's format.
+-spec alarm(calendar:time(), byte()) -> {ok, #{sec := byte(), min := byte(), hour := byte()}} |
+                                        {error, {out_of_range, term()}}.
+alarm({H, Mi, S}, B) when is_integer(H), H >= 0, H =< 23, is_integer(Mi), Mi >= 0, Mi =< 59,
+                          is_integer(S), S >= 0, S =< 59 ->
+    {ok, #{sec => reg(S, B), min => reg(Mi, B), hour => hour_reg(H, B)}};
+alarm(Other, _) ->
+    {error, {out_of_range, Other}}.
+
+%% Register B's format.
+-spec mode(byte()) -> #{binary := boolean(), h24 := boolean()}.
+mode(B) ->
+    #{binary => B band ?BINARY =/= 0, h24 => B band ?H24 =/= 0}.
+
+%% Register B with the format Mode (a map of binary and h24, booleans).
+-spec mode_bits(map(), byte()) -> {ok, byte()} | {error, {bad_mode, term()}}.
+mode_bits(#{binary := Bin, h24 := H24} = Mode, B) when is_boolean(Bin), is_boolean(H24), map_size(Mode) =:= 2 ->
+    {ok, B band bnot (?BINARY bor ?H24) bor bit(Bin, ?BINARY) bor bit(H24, ?H24)};
+mode_bits(Mode, _) ->
+    {error, {bad_mode, Mode}}.
+
+bit(true, Bit) -> Bit;
+bit(false, _) -> 0.
 
 valid({{Y, Mo, D}, {H, Mi, S}}) ->
     Y >= 2000 andalso Y =< 2099 andalso calendar:valid_date(Y, Mo, D) andalso

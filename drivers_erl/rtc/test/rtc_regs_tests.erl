@@ -34,3 +34,19 @@ nonsense_is_an_error_test_() ->
      ?_assertEqual({error, {out_of_range, {{2026, 1, 1}, {24, 0, 0}}}},
                    rtc_regs:encode({{2026, 1, 1}, {24, 0, 0}}, ?BCD_24)),
      ?_assertEqual({error, {out_of_range, now}}, rtc_regs:encode(now, ?BCD_24))].
+
+alarm_test_() ->
+    [?_assertEqual({ok, #{sec => 16#05, min => 16#30, hour => 16#23}}, rtc_regs:alarm({23, 30, 5}, ?BCD_24)),
+     ?_assertEqual({ok, #{sec => 5, min => 30, hour => 16#8B}}, rtc_regs:alarm({23, 30, 5}, ?BIN_12)),
+     ?_assertEqual({ok, #{sec => 0, min => 0, hour => 12}}, rtc_regs:alarm({0, 0, 0}, ?BIN_12)),
+     ?_assertEqual({error, {out_of_range, {24, 0, 0}}}, rtc_regs:alarm({24, 0, 0}, ?BCD_24)),
+     ?_assertEqual({error, {out_of_range, noon}}, rtc_regs:alarm(noon, ?BCD_24))].
+
+mode_test_() ->
+    [?_assertEqual(#{binary => false, h24 => true}, rtc_regs:mode(?BCD_24)),
+     ?_assertEqual(#{binary => true, h24 => false}, rtc_regs:mode(?BIN_12 bor 16#20)),
+     ?_assertEqual({ok, 16#26}, rtc_regs:mode_bits(#{binary => true, h24 => true}, 16#20)),
+     ?_assertEqual({ok, 16#20}, rtc_regs:mode_bits(#{binary => false, h24 => false}, 16#26)),
+     ?_assertEqual({error, {bad_mode, #{binary => yes, h24 => true}}},
+                   rtc_regs:mode_bits(#{binary => yes, h24 => true}, 0)),
+     ?_assertEqual({error, {bad_mode, #{binary => true}}}, rtc_regs:mode_bits(#{binary => true}, 0))].

@@ -181,15 +181,25 @@ command(File, Text, Errors) ->
 %% them: #{name, core (its holder), open (its node runs, so its ports are
 %% open on that core and its registers and lines may be used there), ports
 %% => [{First, Last}], mmio => [{First, Last, rw | ro}], irqs => [Line],
-%% driver (its application in drivers_erl/, or none), driver_state
-%% (running | stopped on its holder's node, none without a driver,
-%% node_down when the holder's node does not answer)}.
+%% drivers => [{App, State}] (its applications in drivers_erl/, each
+%% running | stopped on its holder's node, node_down when that node does
+%% not answer), and in short driver (the first of them, or none) and
+%% driver_state (running when all run, none without a driver)}.
 devices() ->
     Devices = device_table(),
-    Drivers = maps:from_list([{Core, drivers_of(Core)} || Core <- lists:usort([C || #{core := C} <- Devices])]),
-    [D#{driver => hydros_drivers:driver_of(Name),
-        driver_state => driver_state(Name, maps:get(Core, Drivers))}
-     || D = #{name := Name, core := Core} <- Devices].
+    States = maps:from_list([{Core, drivers_of(Core)} || Core <- lists:usort([C || #{core := C} <- Devices])]),
+    [begin
+         Drivers = [{App, driver_state(Name, App, maps:get(Core, States))} || App <- hydros_drivers:drivers_of(Name)],
+         D#{drivers => Drivers, driver => case Drivers of [] -> none; [{First, _} | _] -> First end,
+            driver_state => summary([S || {_, S} <- Drivers])}
+     end || D = #{name := Name, core := Core} <- Devices].
+
+summary([]) -> none;
+summary(States) ->
+    case lists:usort(States) of
+        [One] -> One;
+        Several -> hd(Several -- [running])
+    end.
 
 %% The devices as the kernel holds them: devices/0 without the drivers.
 device_table() ->
@@ -211,12 +221,12 @@ drivers_of(Core) ->
         _ -> node_down
     end.
 
-driver_state(Name, node_down) ->
-    case hydros_drivers:driver_of(Name) of none -> none; _ -> node_down end;
-driver_state(Name, States) ->
-    case lists:keyfind(Name, 1, States) of
+driver_state(_, _, node_down) ->
+    node_down;
+driver_state(Name, App, States) ->
+    case lists:keyfind(App, 2, [S || S = {N, _, _} <- States, N =:= Name]) of
         {_, _, State} -> State;
-        false -> none
+        false -> stopped
     end.
 
 %% "port:0xF-0xL", "mmio:0xF-0xL[:ro]" or "irq:N".
@@ -237,7 +247,8 @@ spawn_restricted(Node, Fun, Exclusions) when is_atom(Node), is_function(Fun, 0),
 
 %% The kernel's memory, shared by every core: pool_free_kib (its page pool),
 %% heap_kib (the pool's pages the heap holds), heap_in_use (bytes),
-%% heap_allocs, heap_frees. Restarts must not make it grow.
+%% heap_allocs, heap_frees (restarts must not make it grow); and its clocks
+%% as calibrated at boot: tsc_khz, apic_timer_hz.
 kernel_memory() ->
     {ok, Text} = prim_file:read_file("/dev/hydros/kernel"),
     maps:from_list([begin [K, V] = binary:split(L, <<" ">>), {binary_to_atom(K), binary_to_integer(V)} end

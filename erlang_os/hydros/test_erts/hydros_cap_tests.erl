@@ -142,7 +142,7 @@ irq_bifs_check_arguments_then_exclusions_test_() ->
 credentials_test_() ->
     Me = self(),
     spawn(fun() ->
-                  ok = hydros_cap:exclude([code_load, node_control, {irq, 8}]),
+                  ok = hydros_cap:exclude([code_load, node_control, device_control, {irq, 8}]),
                   Me ! {limited, hydros_cap:credential()}
           end),
     Limited = receive {limited, C} -> C end, % its process is gone: the credential stays
@@ -166,6 +166,9 @@ credentials_test_() ->
      ?_assertEqual({excluded, node_control}, File(Limited, Rel, write)),
      ?_assertEqual({excluded, node_control}, File(none, "/dev/hydros/kill", write)),
      ?_assertEqual(ok, File(Limited, "/dev/hydros/kill", read)),
+     ?_assertEqual({excluded, device_control}, File(Limited, "/dev/hydros/ioapic", write)),
+     ?_assertEqual(ok, File(Limited, "/dev/hydros/ioapic", read)),
+     ?_assertEqual(ok, File(Mine, "/dev/hydros/ioapic", write)),
      ?_assertEqual(ok, File(Limited, "/dev/hydros/log", write)),
      ?_assertEqual(ok, File(Limited, "/tmp/kill", write)),
      ?_assertEqual(ok, File(none, "/tmp/kill", write)),
