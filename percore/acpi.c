@@ -287,6 +287,23 @@ static int madt_parse(const uint8_t *t, uint32_t len, struct acpi_info *out)
     return out->ncpus > 0 ? ACPI_OK : ACPI_ERR_NO_CPUS;
 }
 
+/* The MCFG's allocation for segment 0 that starts at bus 0, if any (an
+ * entry is 16 bytes from offset 44: base, segment, first and last bus). */
+static void ecam_info(acpi_map_fn map, void *ctx, const uint8_t *root, uint32_t len, unsigned width,
+                      struct acpi_info *out)
+{
+    const uint8_t *t;
+    uint32_t n;
+    if (find_table(map, ctx, root, len, width, "MCFG", &t, &n) != ACPI_OK)
+        return;
+    for (uint32_t off = 44; off + 16 <= n; off += 16)
+        if (rd16(t + off + 8) == 0 && t[off + 10] == 0) {
+            out->ecam_base = rd64(t + off);
+            out->ecam_buses = t[off + 11] + 1u;
+            return;
+        }
+}
+
 /* Widens the span of table memory by len bytes at phys. */
 static void span(struct acpi_info *out, uint64_t phys, uint64_t len)
 {
@@ -354,6 +371,7 @@ static int parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_inf
     st = madt_parse(madt, madt_len, out);
     if (st == ACPI_OK) {
         power_info(map, ctx, root, root_len, width, out);
+        ecam_info(map, ctx, root, root_len, width, out);
         tables_span(map, ctx, root_phys, root, root_len, width, out);
     }
     return st;

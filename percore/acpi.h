@@ -74,6 +74,10 @@ struct acpi_info {
      * maps, and the DSDT and FACS the FADT names: [tables_first,
      * tables_end). The firmware device (devices.c) lets a node read it. */
     uint64_t tables_first, tables_end;
+    /* PCI Express configuration space in memory (ECAM), from the MCFG:
+     * segment 0 from bus 0, 1 MiB a bus; ecam_buses 0 when there is none. */
+    uint64_t ecam_base;
+    unsigned ecam_buses;
 };
 
 enum acpi_status {

@@ -193,10 +193,11 @@ void kmain(uint64_t boot_info_phys)
     archive_len = bi->archive_size;
     ioapic_init(&acpi);
     devices_init(archive, archive_len);
-    devices_firmware("ACPI tables", acpi.tables_first, acpi.tables_end);
+    devices_found(false, "ACPI tables", acpi.tables_first, acpi.tables_end);
     struct smbios_where smbios;
     if (smbios_find(acpi_map, NULL, &smbios) == 0)
-        devices_firmware("SMBIOS table", smbios.table, smbios.table_end);
+        devices_found(false, "SMBIOS table", smbios.table, smbios.table_end);
+    devices_found(true, "ECAM", acpi.ecam_base, acpi.ecam_base + ((uint64_t)acpi.ecam_buses << 20));
     nodes_expect(mm_partition(ncores));
     __atomic_store_n(&nodes_go, true, __ATOMIC_RELEASE);
     core_run_node();

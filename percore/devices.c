@@ -91,7 +91,7 @@ void devices_init(const void *archive, uint64_t len)
     cpio_index_put(ix);
 }
 
-void devices_firmware(const char *what, uint64_t first, uint64_t end)
+void devices_found(bool ecam, const char *what, uint64_t first, uint64_t end)
 {
     if (end <= first)
         return;
@@ -100,10 +100,10 @@ void devices_firmware(const char *what, uint64_t first, uint64_t end)
     for (int i = 0; i < table.n; i++) {
         struct device *d = &table.dev[i];
         bool ro, inside = devtab_mmio_device(&table, first, last, &ro) == d;
-        if (!d->firmware || inside)
+        if (!(ecam ? d->ecam : d->firmware) || inside)
             continue;
         const char *why = mm_is_ram(first, last - first + 1) ? "it is memory a node may get"
-                                                             : devtab_add_mmio(&table, d, first, last);
+                                                             : devtab_add_mmio(&table, d, first, last, !ecam);
         if (why)
             kprintf("devices: %s left out of %s (0x%lx-0x%lx): %s\n", what, d->name, first, last, why);
     }

@@ -104,11 +104,11 @@ static const char *resource(char *s, struct device *d)
         d->irqs[d->nirqs++] = (uint8_t)line;
         return NULL;
     }
-    if (strcmp(s, "firmware") == 0) {
-        d->firmware = true;
+    if (strcmp(s, "firmware") == 0 || strcmp(s, "ecam") == 0) {
+        *(s[0] == 'f' ? &d->firmware : &d->ecam) = true;
         return NULL;
     }
-    return "a resource is port:FIRST-LAST, mmio:FIRST-LAST, irq:LINE or firmware";
+    return "a resource is port:FIRST-LAST, mmio:FIRST-LAST, irq:LINE, firmware or ecam";
 }
 
 /* Does d share a port or a page with e? */
@@ -222,7 +222,7 @@ struct device *devtab_irq_device(struct devtab *t, int line)
     return NULL;
 }
 
-const char *devtab_add_mmio(struct devtab *t, struct device *d, uint64_t first, uint64_t last)
+const char *devtab_add_mmio(struct devtab *t, struct device *d, uint64_t first, uint64_t last, bool ro)
 {
     if (first % PAGE || (last + 1) % PAGE || first > last)
         return "an mmio range is whole 4 KiB pages";
@@ -232,7 +232,7 @@ const char *devtab_add_mmio(struct devtab *t, struct device *d, uint64_t first, 
         for (int r = 0; r < t->dev[i].nmmio; r++)
             if (&t->dev[i] != d && overlaps(first, last, t->dev[i].mmio[r].first, t->dev[i].mmio[r].last))
                 return "another device has one of its pages";
-    d->mmio[d->nmmio++] = (struct dev_mmio){first, last, true};
+    d->mmio[d->nmmio++] = (struct dev_mmio){first, last, ro};
     return NULL;
 }
 

@@ -10,8 +10,9 @@
  * a resource being port:FIRST-LAST (port:0x80 is one port),
  * mmio:FIRST-LAST, whole 4 KiB pages, with :ro after it when the node may
  * only read them, irq:LINE, an ISA interrupt line 0-15 (numbers in C
- * syntax: 0x70 or 112), or `firmware': the kernel adds the read-only
- * ranges where it found the firmware's tables (ACPI, SMBIOS) at boot. A line that does not
+ * syntax: 0x70 or 112), `firmware': the kernel adds the read-only
+ * ranges where it found the firmware's tables (ACPI, SMBIOS) at boot, or
+ * `ecam': it adds PCI Express's configuration space (ACPI's MCFG). A line that does not
  * parse, names a core beyond the machine's, repeats a name or shares a
  * port, a page or a line with an earlier device is reported and left out; the rest of
  * the table stands. (Whether an MMIO range is RAM, which it must never be,
@@ -49,6 +50,7 @@ struct device {
     struct dev_mmio mmio[DEV_RANGES];
     uint8_t irqs[DEV_RANGES];
     bool firmware; /* takes the firmware's tables (devtab_add_mmio) */
+    bool ecam;     /* takes the ECAM range */
 };
 
 struct devtab {
@@ -68,9 +70,9 @@ struct device *devtab_mmio_device(struct devtab *t, uint64_t first, uint64_t las
 /* The device with interrupt line `line`; NULL if none. */
 struct device *devtab_irq_device(struct devtab *t, int line);
 struct device *devtab_find(struct devtab *t, const char *name);
-/* Adds a read-only range of whole pages to d; NULL, or why not (no room,
- * or another device has one of its pages). */
-const char *devtab_add_mmio(struct devtab *t, struct device *d, uint64_t first, uint64_t last);
+/* Adds a range of whole pages to d; NULL, or why not (no room, or
+ * another device has one of its pages). */
+const char *devtab_add_mmio(struct devtab *t, struct device *d, uint64_t first, uint64_t last, bool ro);
 /* Leaves device i out (the kernel found its MMIO is RAM). */
 void devtab_remove(struct devtab *t, int i);
 /* core's bitmap: every port closed but those of the devices it holds. */

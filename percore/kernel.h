@@ -256,9 +256,10 @@ uint64_t uptime_us(void); /* since the calibration, from the TSC */
 
 /* ---- devices.c: the devices nodes drive, and their ports' bitmaps. */
 void devices_init(const void *archive, uint64_t len); /* boot core, before any node */
-/* Then: the firmware's tables at [first, end) go to the device marked
- * `firmware', read-only (devtab.h), unless they are RAM. */
-void devices_firmware(const char *what, uint64_t first, uint64_t end);
+/* Then what the boot core found at [first, end): the firmware's tables go
+ * to the device marked `firmware', read-only, PCI Express's ECAM (ecam)
+ * to the one marked `ecam' (devtab.h); never RAM. */
+void devices_found(bool ecam, const char *what, uint64_t first, uint64_t end);
 void devices_node_started(struct core *c); /* open the ports of the devices it holds */
 void devices_node_ended(struct core *c);   /* close them all */
 int devices_render(char *out, int max);    /* /dev/hydros/devices */

@@ -160,8 +160,13 @@ void watchdog_tick(const struct trap_frame *f)
 {
     struct core *me = this_core();
     uint64_t now = uptime_us();
+    /* Waiting out LOCK_STEAL_US for a dead core's lock is no hang of this
+     * core's node: without this, a node whose kernel waits for the heap's
+     * lock from a core that died holding it is declared hung, and its core
+     * restarted, before the lock is taken (NODE_HANG_TICKS is as long). */
+    bool waiting = me->lock_wait;
     me->lock_wait = false; /* a tick: it is not spinning for a lock now */
-    if ((f->cs & 3) || me->progress != progress_seen[me->id]) {
+    if ((f->cs & 3) || me->progress != progress_seen[me->id] || waiting) {
         progress_seen[me->id] = me->progress;
         busy_ticks[me->id] = 0;
     } else if (++busy_ticks[me->id] == NODE_HANG_TICKS && me->node_state == NODE_RUNNING) {

@@ -25,6 +25,7 @@ from test_dist import last_line, squeeze
 NODES = ["c0@hydros", "c1@hydros"]
 TMP = tempfile.mkdtemp(prefix="hydros-drivers-")
 MONITOR = os.path.join(TMP, "monitor")
+MONITOR_Q35 = os.path.join(TMP, "monitor-q35")
 COM2 = os.path.join(TMP, "com2")
 SMBIOS = ("HydrOS-Test-Lab", "Multikernel-9000")  # no spaces: replies are compared squeezed
 
@@ -394,6 +395,23 @@ PCI_LIST = ("lists:foreach(fun(#{bus := B, device := D, function := F, vendor :=
             "class_name := C, bars := Bars}) -> io:format(\"pci ~b ~b ~b ~4.16.0b:~4.16.0b ~s|~s~n\", "
             "[B, D, F, V, I, C, [io_lib:format(\" ~b ~s ~.16b ~.16b\", [N, T, Base, Base + Size - 1]) "
             "|| #{bar := N, type := T, base := Base, size := Size} <- Bars]]) end, pci:list()).")
+
+
+class PciEcamOnQ35(ShellTestCase):
+    """QEMU's q35 has PCI Express: the pci driver goes through ECAM there."""
+    NAME = "qemu-drivers-q35"
+    EXTRA = ["-machine", "q35", "-monitor", "unix:%s,server=on,wait=off" % MONITOR_Q35]
+
+    def test_pci_through_ecam_lists_what_qemu_has(self):
+        self.assertEqual(squeeze(self.sh.eval("pci:access().")), "ecam")
+        self.sh.eval(PCI_LIST, 60)
+        ours = re.findall(r"^pci \d+ .*$", self.sh.boot.text(), re.M)
+        monitor = Monitor(MONITOR_Q35)
+        qemu = qemu_info_pci(monitor.command("info pci"))
+        monitor.close()
+        print("  q35, pci:list() through ECAM: %d functions, as QEMU's info pci" % len(ours), flush=True)
+        self.assertGreaterEqual(len(qemu), 6)
+        self.assertEqual(ours, qemu)
 
 
 def qemu_info_pci(text):

@@ -177,6 +177,9 @@ static void test_real_dump(void **state)
         assert_int_equal(info.overrides[i].flags, w->overrides[i].flags);
     }
     assert_int_equal(info.dropped, 0);
+    /* QEMU's q35 has PCI Express's ECAM (its MCFG); pc and Bochs have none. */
+    assert_int_equal(info.ecam_base, strstr(w->file, "q35") ? 0xB0000000 : 0);
+    assert_int_equal(info.ecam_buses, strstr(w->file, "q35") ? 256 : 0);
     assert_int_equal(info.tables_first, m->tables_first); /* the firmware device's span */
     assert_int_equal(info.tables_end, m->tables_end);
     mem_free(m);

@@ -184,15 +184,23 @@ static void firmware_ranges_are_added_read_only_and_never_shared(void **state)
     struct device *d = devtab_find(&t, "firmware");
     assert_true(d->firmware);
     assert_false(devtab_find(&t, "hpet")->firmware);
-    assert_null(devtab_add_mmio(&t, d, 0x7fe0000, 0x7ffffff));
+    assert_null(devtab_add_mmio(&t, d, 0x7fe0000, 0x7ffffff, true));
     assert_ptr_equal(devtab_mmio_device(&t, 0x7fe1000, 0x7fe1fff, &ro), d);
     assert_true(ro);
-    assert_non_null(devtab_add_mmio(&t, d, 0x7fe0000, 0x7fe0ffe));        /* not whole pages */
-    assert_non_null(devtab_add_mmio(&t, d, 0xfed00000, 0xfed00fff));      /* hpet's */
-    assert_null(devtab_add_mmio(&t, d, 0x9000, 0x9fff));
-    assert_null(devtab_add_mmio(&t, d, 0xa000, 0xafff));
-    assert_non_null(devtab_add_mmio(&t, d, 0xb000, 0xbfff));              /* no room left */
+    assert_non_null(devtab_add_mmio(&t, d, 0x7fe0000, 0x7fe0ffe, true));        /* not whole pages */
+    assert_non_null(devtab_add_mmio(&t, d, 0xfed00000, 0xfed00fff, true));      /* hpet's */
+    assert_null(devtab_add_mmio(&t, d, 0x9000, 0x9fff, true));
+    assert_null(devtab_add_mmio(&t, d, 0xa000, 0xafff, true));
+    assert_non_null(devtab_add_mmio(&t, d, 0xb000, 0xbfff, true));              /* no room left */
     assert_int_equal(d->nmmio, DEV_RANGES);
+    /* ECAM: PCI Express's configuration space, read and written. */
+    assert_int_equal(parse("pci 0 port:0xcf8-0xcff ecam\n", 1), 1);
+    d = devtab_find(&t, "pci");
+    assert_true(d->ecam);
+    assert_false(d->firmware);
+    assert_null(devtab_add_mmio(&t, d, 0xb0000000, 0xbfffffff, false));
+    assert_ptr_equal(devtab_mmio_device(&t, 0xb0100000, 0xb01fffff, &ro), d);
+    assert_false(ro);
 }
 
 int main(void)

@@ -1,8 +1,9 @@
-%% PCI configuration space (device `pci', ports 0xcf8-0xcff, mechanism 1),
-%% driven from Erlang: the functions on every bus reachable from bus 0,
-%% their classes and their BARs (base and size).
+%% PCI configuration space (device `pci': ports 0xcf8-0xcff, mechanism 1,
+%% and PCI Express's ECAM where ACPI's MCFG has one: the kernel adds its
+%% range to the device), driven from Erlang: the functions on every bus
+%% reachable from bus 0, their classes and their BARs (base and size).
 -module(pci).
--export([list/0]).
+-export([list/0, access/0]).
 
 -type bar() :: #{bar := 0..5, type := io | mem32 | mem64, base := non_neg_integer(),
                  size := pos_integer(), prefetchable := boolean()}.
@@ -17,3 +18,9 @@
 -spec list() -> [pci_function()] | {error, term()}.
 list() ->
     gen_server:call(pci_server, list, 30000).
+
+%% How configuration space is reached: ecam when the device has the MCFG's
+%% range, else mechanism1 (ports 0xcf8 and 0xcfc).
+-spec access() -> ecam | mechanism1.
+access() ->
+    gen_server:call(pci_server, access).

@@ -2,13 +2,18 @@
 %% header fields, BARs and their sizes, class names as QEMU's `info pci'
 %% spells them.
 -module(pci_conf).
--export([address/4, vendor/1, device_id/1, header_type/1, multifunction/1, class/1, class_name/1,
+-export([address/4, ecam_offset/3, vendor/1, device_id/1, header_type/1, multifunction/1, class/1, class_name/1,
          bar/2, bar_size/2]).
 
 %% The value for port 0xcf8 that selects register Reg (dword aligned).
 address(Bus, Dev, Fn, Reg) when Bus >= 0, Bus =< 255, Dev >= 0, Dev =< 31, Fn >= 0, Fn =< 7,
                                 Reg >= 0, Reg =< 252, Reg rem 4 =:= 0 ->
     16#80000000 bor (Bus bsl 16) bor (Dev bsl 11) bor (Fn bsl 8) bor Reg.
+
+%% Where register Reg of a function lies in its bus's 1 MiB of ECAM
+%% (PCI Express's memory-mapped configuration space: 4 KiB a function).
+ecam_offset(Dev, Fn, Reg) when Dev >= 0, Dev =< 31, Fn >= 0, Fn =< 7, Reg >= 0, Reg =< 4092, Reg rem 4 =:= 0 ->
+    (Dev bsl 15) bor (Fn bsl 12) bor Reg.
 
 %% From the dword at 0x00.
 vendor(Dw0) -> Dw0 band 16#FFFF.

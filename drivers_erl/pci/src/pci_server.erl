@@ -1,5 +1,7 @@
 %% PCI configuration space's one server: an address written to 0xcf8 and
 %% the data read at 0xcfc are one access, never interleaved with another.
+%% With ECAM (the device has an MMIO range: the MCFG's, from bus 0), each
+%% bus's 1 MiB is mapped while a scan needs it, and unmapped after.
 -module(pci_server).
 -behaviour(gen_server).
 -export([start_link/0, init/1, handle_call/3, handle_cast/2]).
@@ -11,11 +13,21 @@
 start_link() ->
     gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
 
+%% The state: mechanism1, or {ecam, First, Buses}.
 init([]) ->
-    {ok, nostate}.
+    {ok, case [M || #{name := pci, mmio := M} <- hydros:device_table()] of
+             [[{First, Last, rw}]] -> {ecam, First, (Last - First + 1) bsr 20};
+             _ -> mechanism1
+         end}.
 
 handle_call(list, _From, St) ->
-    {reply, try scan([0], []) catch throw:Error -> Error end, St}.
+    put(access, St),
+    try {reply, scan([0], []), St}
+    catch throw:Error -> {reply, Error, St}
+    after [hydros_io:unmap(erase(K)) || {{bus, _} = K, _} <- get()]
+    end;
+handle_call(access, _From, St) ->
+    {reply, case St of mechanism1 -> mechanism1; {ecam, _, _} -> ecam end, St}.
 
 handle_cast(_, St) ->
     {noreply, St}.
@@ -89,12 +101,36 @@ sized(Bus, Dev, Fn, Reg, Orig) ->
     Mask.
 
 read(Bus, Dev, Fn, Reg) ->
-    ok = io(hydros_io:out32(?ADDRESS, pci_conf:address(Bus, Dev, Fn, Reg))),
-    io(hydros_io:in32(?DATA)).
+    case get(access) of
+        mechanism1 ->
+            ok = io(hydros_io:out32(?ADDRESS, pci_conf:address(Bus, Dev, Fn, Reg))),
+            io(hydros_io:in32(?DATA));
+        Ecam ->
+            io(hydros_io:read(bus(Ecam, Bus), pci_conf:ecam_offset(Dev, Fn, Reg), 32))
+    end.
 
 write(Bus, Dev, Fn, Reg, Value) ->
-    ok = io(hydros_io:out32(?ADDRESS, pci_conf:address(Bus, Dev, Fn, Reg))),
-    ok = io(hydros_io:out32(?DATA, Value)).
+    case get(access) of
+        mechanism1 ->
+            ok = io(hydros_io:out32(?ADDRESS, pci_conf:address(Bus, Dev, Fn, Reg))),
+            ok = io(hydros_io:out32(?DATA, Value));
+        Ecam ->
+            ok = io(hydros_io:write(bus(Ecam, Bus), pci_conf:ecam_offset(Dev, Fn, Reg), 32, Value))
+    end.
+
+%% A bus's ECAM, mapped the first time the scan reads it; all ones (no
+%% function) for a bus beyond the MCFG's.
+bus({ecam, First, Buses}, Bus) when Bus < Buses ->
+    case get({bus, Bus}) of
+        undefined ->
+            {ok, H} = io(hydros_io:map(First + (Bus bsl 20), 1 bsl 20)),
+            put({bus, Bus}, H),
+            H;
+        H ->
+            H
+    end;
+bus(_, Bus) ->
+    throw({error, {no_ecam_for_bus, Bus}}).
 
 %% The device gone (given away): the call's answer says so.
 io({error, _} = Error) -> throw(Error);

@@ -26,3 +26,10 @@ bar_test_() ->
      ?_assertEqual(16#4000, pci_conf:bar_size({mem64, 16#ffffc00c}, 16#ffffffff)),
      ?_assertEqual(0, pci_conf:bar_size({mem32, 0}, 0)),
      ?_assertEqual(0, pci_conf:bar_size({io, 0}, 0))].
+
+ecam_offset_test_() ->
+    [?_assertEqual(0, pci_conf:ecam_offset(0, 0, 0)),
+     ?_assertEqual(16#FFFFC, pci_conf:ecam_offset(31, 7, 16#FFC)),
+     ?_assertEqual(16#1A000 + 16#10, pci_conf:ecam_offset(3, 2, 16#10)),
+     ?_assertError(function_clause, pci_conf:ecam_offset(0, 0, 4096)),
+     ?_assertError(function_clause, pci_conf:ecam_offset(32, 0, 0))].

@@ -4,7 +4,10 @@
 %% are also taken whenever the server polls LSR (during a write, read/1),
 %% so a long write does not leave the receive FIFO to overrun. A restarted
 %% server takes what waits in the chip before anything else and resets no
-%% FIFO; what a killed server held in its buffer goes with it.
+%% FIFO; what a killed server held in its buffer goes with it. A machine
+%% without COM2 (or a node that gave the device away) leaves the server
+%% down, not failed: each call tries again, and answers {error, no_uart}
+%% (or the device's error) meanwhile.
 -module(uart16550_server).
 -behaviour(gen_server).
 -export([start_link/0, init/1, handle_call/3, handle_cast/2, handle_info/2]).
@@ -39,8 +42,17 @@ start_link() ->
     gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
 
 init([]) ->
-    try {ok, service(setup())} catch throw:{error, Reason} -> {stop, Reason} end.
+    {ok, start()}.
 
+%% The server's state once set up, or {down, Reason}.
+start() ->
+    try service(setup()) catch throw:{error, Reason} -> {down, Reason} end.
+
+handle_call(Request, From, {down, _}) ->
+    case start() of
+        {down, Reason} = Down -> {reply, {error, Reason}, Down};
+        St -> handle_call(Request, From, St)
+    end;
 handle_call(Request, From, St) ->
     try request(Request, From, St) of
         {Reply, St1} -> {reply, Reply, St1}
