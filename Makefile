@@ -1,5 +1,7 @@
 # HydrOS multikernel: the whole build, top to bottom.
 #   make          build images/hydros.img
+#   make image APPS="ssl ssh"  the same, with more OTP applications of the
+#                 installed release (docs/otp.md)
 #   make run      boot it in QEMU (SMP=4 MEM=2G by default), serial on stdio
 #   make test     host unit tests, then boot tests in QEMU and Bochs
 #   make faults   the fault matrix: every fault kind on every core
@@ -10,8 +12,9 @@ MEM ?= 2G
 CMDLINE ?=
 B := build
 
-.PHONY: all deps run run-bochs test unit-test boot-test faults bench clean
+.PHONY: all image deps run run-bochs test unit-test boot-test faults bench clean
 all: images/hydros.img
+image: images/hydros.img
 
 ## 1. Host packages (idempotent; run/test call it, it only installs what is missing)
 deps:

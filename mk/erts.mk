@@ -48,9 +48,20 @@ $(MSGCHAN_DRV): $(B)/bifs/msgchan.o
 # Kernel modules that beam-patches/0003 changes, compiled from the patched
 # tree (build/otp, where build-erts.sh applied every patch).
 PATCHED_KERNEL := code_server,file_server,file
-$(ROOTFS_STAMP): tools/mkrootfs.py $(ERTS_BEAM) $(ERL_BOOT)
+# The OTP applications every image carries besides kernel and stdlib, from
+# the same installed release as ERTS (tools/deps.sh installs them), and
+# the APPS="..." of `make image APPS="ssl ssh"`. The list is kept in a file
+# so that a change of it rebuilds the root.
+OTP_APPS := compiler sasl runtime_tools tools mnesia crypto asn1 public_key $(APPS)
+OTP_APPS_FILE := $(B)/otp-apps
+$(OTP_APPS_FILE): FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(OTP_APPS)" | cmp -s - $@ || echo "$(OTP_APPS)" > $@
+.PHONY: FORCE
+FORCE:
+$(ROOTFS_STAMP): tools/mkrootfs.py $(ERTS_BEAM) $(ERL_BOOT) $(OTP_APPS_FILE)
 	python3 tools/mkrootfs.py --beam $(B)/erts/beam.smp.stripped \
-	  --patched $(B)/otp:kernel:$(PATCHED_KERNEL) $(B)/rootfs
+	  --patched $(B)/otp:kernel:$(PATCHED_KERNEL) --apps "$(OTP_APPS)" $(B)/rootfs
 	@touch $@
 rootfs: $(ROOTFS_STAMP)
 

@@ -9,13 +9,16 @@ out as the root directory `/` that its ERTS sees (`-root / -bindir /bin`).
                           the modules --patched names compiled instead from the
                           patched source tree (beam-patches/0003: kernel's
                           code_server, file_server and file check capabilities)
+  lib/APP-VSN/ebin        every other application --apps names, from the same
+                          installation (Debian's erlang-APP), stripped (which
+                          gzips: loaded on demand, after boot)
   etc/inetrc, etc/hosts   name lookups from files only: nothing spawns inet_gethost
   dev/null                an empty regular file; the kernel serves it as the null device
   tmp/                    mount point of the per-core tmpfs (-home /tmp)
 
 The directory is built beside OUT and renamed into place, so OUT is always
 whole. Usage: mkrootfs.py [--erl-root /usr/lib/erlang] [--beam FILE]
-                     [--patched SRC_ROOT:APP:MOD,MOD...] OUT"""
+                     [--patched SRC_ROOT:APP:MOD,MOD...] [--apps APP,APP...] OUT"""
 import argparse
 import fcntl
 import os
@@ -51,10 +54,33 @@ def boot_libs(script):
 
 
 def strip_beams(ebins):
-    """beam_lib:strip on every .beam, with the host's erl (same OTP release)."""
+    """beam_lib:strip on every .beam, with the host's erl (same OTP release).
+    A stripped beam is gzipped too (the loader takes it so:
+    erlang:prepare_loading/2 gunzips)."""
     expr = ('Fs = lists:append([filelib:wildcard(D ++ "/*.beam") || D <- init:get_plain_arguments()]),'
             '{ok, _} = beam_lib:strip_files(Fs), halt().')
     subprocess.run(["erl", "-noshell", "-noinput", "-eval", expr, "-extra"] + ebins, check=True)
+
+
+def installed_apps(erl_root, rel):
+    """name -> name-vsn of every application of the OTP release installed."""
+    with open(os.path.join(erl_root, "releases", rel, "installed_application_versions")) as f:
+        return {line.strip().rsplit("-", 1)[0]: line.strip() for line in f if line.strip()}
+
+
+def app_dir(erl_root, rel, release_apps, app):
+    """lib/APP-VSN of the installation, checked: installed, and of this release."""
+    found = [d for d in os.listdir(os.path.join(erl_root, "lib"))
+             if d.rsplit("-", 1)[0] == app and os.path.isdir(os.path.join(erl_root, "lib", d, "ebin"))]
+    if not found:
+        sys.exit("mkrootfs: OTP application %s is not installed under %s/lib "
+                 "(Debian's package erlang-%s; tools/deps.sh installs the default ones)"
+                 % (app, erl_root, app.replace("_", "-")))
+    want = release_apps.get(app)
+    if want not in found:
+        sys.exit("mkrootfs: %s/lib/%s was not built for OTP %s (its release lists %s)"
+                 % (erl_root, found[0], rel, want or "no %s at all" % app))
+    return want
 
 
 def compile_patched(spec, ebins):
@@ -77,7 +103,7 @@ def du(path):
     return total
 
 
-def build(erl_root, beam, out, patched=()):
+def build(erl_root, beam, out, patched=(), apps=()):
     lock = open(out + ".lock", "w")  # one mkrootfs at a time per OUT
     fcntl.flock(lock, fcntl.LOCK_EX)
     tmp = out + ".new"
@@ -100,7 +126,20 @@ def build(erl_root, beam, out, patched=()):
         ebins.append(dst)
     for spec in patched:
         compile_patched(spec, ebins)
-    strip_beams(ebins)
+    release_apps = installed_apps(erl_root, rel)
+    extra = []
+    for app in apps:
+        lib = app_dir(erl_root, rel, release_apps, app)
+        dst = os.path.join(tmp, "lib", lib, "ebin")
+        if dst in ebins:
+            continue  # kernel, stdlib: the boot script's already
+        src = os.path.join(erl_root, "lib", lib, "ebin")
+        os.makedirs(dst)
+        for fn in sorted(os.listdir(src)):
+            if fn.endswith(EBIN_KEEP):
+                shutil.copyfile(os.path.join(src, fn), os.path.join(dst, fn))
+        extra.append(dst)
+    strip_beams(ebins + extra)
     for name, data in (("etc/inetrc", INETRC), ("etc/hosts", HOSTS), ("dev/null", b"")):
         os.makedirs(os.path.join(tmp, os.path.dirname(name)), exist_ok=True)
         with open(os.path.join(tmp, name), "wb") as f:
@@ -108,9 +147,9 @@ def build(erl_root, beam, out, patched=()):
     os.makedirs(os.path.join(tmp, "tmp"))
     shutil.rmtree(out, ignore_errors=True)
     os.rename(tmp, out)
-    libs = sum(du(os.path.dirname(e)) for e in [os.path.join(out, os.path.relpath(e, tmp)) for e in ebins])
-    print("mkrootfs: %s: %d KiB (kernel+stdlib %d KiB, beam.smp %d KiB)" % (
-        out, du(out) // 1024, libs // 1024,
+    size = lambda dirs: sum(du(os.path.join(out, os.path.relpath(os.path.dirname(e), tmp))) for e in dirs) // 1024
+    print("mkrootfs: %s: %d KiB (kernel+stdlib %d KiB, %d more applications %d KiB, beam.smp %d KiB)" % (
+        out, du(out) // 1024, size(ebins), len(extra), size(extra),
         os.path.getsize(beam) // 1024 if beam else 0))
 
 
@@ -119,6 +158,7 @@ if __name__ == "__main__":
     ap.add_argument("--erl-root", default="/usr/lib/erlang")
     ap.add_argument("--beam", help="static beam.smp to put in bin/")
     ap.add_argument("--patched", action="append", default=[], help="SRC_ROOT:APP:MOD,... compiled over APP's")
+    ap.add_argument("--apps", default="", help="APP,APP...: more OTP applications of the installation")
     ap.add_argument("out")
     a = ap.parse_args()
-    build(a.erl_root, a.beam, a.out.rstrip("/"), a.patched)
+    build(a.erl_root, a.beam, a.out.rstrip("/"), a.patched, [x for x in a.apps.replace(" ", ",").split(",") if x])

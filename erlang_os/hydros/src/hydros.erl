@@ -21,12 +21,14 @@ boot() ->
             io:format("c~b: ~s on core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
                       [core(), node(), core(), Base, End, (End - Base) bsr 20]),
             trust_the_archive_only(),
+            ok = users_in_tmp(),
             _ = hydros_drivers:start(), % before it says it is up: its devices then answer
             ok = ready(),
             {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_console,
                                                                 start => {hydros_console, start_link, []}}),
             ok = application:start(hydros_policy),
-            msgchan_dist:connect_all();
+            ok = msgchan_dist:connect_all(),
+            hydros_mnesia:rejoin();
         {error, _} ->
             not_hydros
     end.
@@ -40,6 +42,15 @@ trust_the_archive_only() ->
     {module, hydros_cap} = code:ensure_loaded(hydros_cap),
     _ = code:del_path("."),
     ok = code:add_pathsz([D || D <- filelib:wildcard("/lib/*/ebin"), not lists:member(D, code:get_path())]).
+
+%% A user's own modules: the node's working directory is its writable /tmp,
+%% so that c/1 compiles there and l/1 finds what it wrote; /tmp comes last
+%% on the code path, after every module of the archive, so that none of
+%% them is ever shadowed.
+users_in_tmp() ->
+    ok = file:set_cwd("/tmp"),
+    true = code:add_pathz("/tmp"),
+    ok.
 
 core() ->
     {ok, [["core", N]]} = init:get_argument(hydros),

@@ -1,0 +1,140 @@
+"""The OTP an Erlang engineer expects on every node (issue 16, first part):
+the standard applications of the release are in the image (compiler,
+sasl, runtime_tools, tools, mnesia, crypto, asn1, public_key); c/1
+compiles a module written to the node's /tmp and runs it, nl/1 loads it on
+every node, l/1 and code:add_path/1 find a user's beams; dbg traces calls
+on one node and on another one; eprof profiles; a mnesia table
+with a copy on every core takes transactions on one and is read on the
+others, and the survivors keep every committed write, and commit more,
+when a node is killed; restarted, it gets its copy back by itself."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from harness import ROOT
+from shell import ShellTestCase
+from test_dist import last_line, squeeze
+
+NODES = ["c0@hydros", "c1@hydros", "c2@hydros", "c3@hydros"]
+APPS = ["compiler", "sasl", "runtime_tools", "tools", "mnesia", "crypto", "asn1", "public_key"]
+
+HELLO = "-module(hello).\\n-export([hi/0]).\\nhi() -> {hello, node()}.\\n"
+BROKEN = "-module(broken).\\n-export([f/0]).\\nf() -> oops(.\\n"
+
+
+class Otp(ShellTestCase):
+    NAME, SMP, MESH = "qemu-otp", 4, NODES
+
+    def eval(self, expr, timeout=60):
+        self.sh.forget()
+        return squeeze(self.sh.eval(expr, timeout))
+
+    def test_1_the_standard_applications_are_there(self):
+        self.assertEqual(self.eval("[{A, application:load(A)} || A <- [%s]]." % ", ".join(APPS)),
+                         "[%s]" % ",".join("{%s,ok}" % a for a in APPS))
+        self.assertEqual(self.eval("[filename:basename(code:lib_dir(A)) || A <- [compiler, mnesia]]."),
+                         '["compiler-8.2.3","mnesia-4.21.3"]')
+
+    def test_2_c_compiles_in_tmp_and_nl_loads_everywhere(self):
+        self.assertEqual(self.eval('{file:get_cwd(), file:write_file("hello.erl", "%s"), c(hello), hello:hi()}.'
+                                   % HELLO),
+                         '{{ok,"/tmp"},ok,{ok,hello},{hello,c0@hydros}}')
+        self.assertEqual(self.eval("nl(hello)."), "abcast")
+        self.assertEqual(self.eval("lists:sort([rpc:call(N, hello, hi, []) || N <- nodes()])."),
+                         "[{hello,c1@hydros},{hello,c2@hydros},{hello,c3@hydros}]")
+        # A module that does not compile: the compiler's error, and the node goes on.
+        reply = self.sh.eval('file:write_file("broken.erl", "%s"), c(broken).' % BROKEN)
+        self.assertRegex(reply, r"broken\.erl:3:\d+: syntax error before")
+        self.assertEqual(last_line(reply), "error")
+
+    def test_3_l_and_add_path_find_a_users_beams(self):
+        self.assertEqual(self.eval('ok = filelib:ensure_dir("/tmp/mine/x"), ok = file:write_file("/tmp/mine/mine.erl", '
+                                   '"-module(mine).\\n-export([f/0]).\\nf() -> 42.\\n"), '
+                                   '{ok, mine} = compile:file("/tmp/mine/mine.erl", [{outdir, "/tmp/mine"}]), '
+                                   '{code:add_path("/tmp/mine"), l(mine), mine:f()}.'),
+                         "{true,{module,mine},42}")
+
+    def test_4_dbg_traces_here_and_on_another_node(self):
+        self.addCleanup(self.eval, "dbg:stop().")
+        self.eval('file:write_file("hello.erl", "%s"), c(hello), nl(hello).' % HELLO)
+        # Calls here and on c1, traced where they run and printed here.
+        reply = self.sh.eval("dbg:tracer(), {ok, _} = dbg:n(c1@hydros), dbg:p(all, c), dbg:tpl(lists, seq, x), "
+                             "dbg:tpl(hello, hi, x), lists:seq(1, 3), rpc:call(c1@hydros, hello, hi, []), "
+                             "timer:sleep(500).")
+        self.assertRegex(reply, r"\(<0\.\d+\.0>\) call lists:seq\(1,3\)")
+        self.assertRegex(reply, r"returned from lists:seq/2 -> \[1,2,3\]")
+        self.assertRegex(reply, r"\(<[1-9]\d*\.\d+\.0>\) call hello:hi\(\)")  # a pid of another node
+        self.assertRegex(reply, r"returned from hello:hi/0 -> \{hello,c1@hydros\}")
+
+    def test_5_eprof_profiles(self):
+        reply = self.sh.eval("eprof:start(), eprof:profile(fun() -> lists:sum(lists:seq(1, 1000)) end), "
+                             "eprof:analyze(), eprof:stop().")
+        self.assertRegex(reply, r"lists:seq_loop/3 +\d+")
+        self.assertEqual(last_line(reply), "stopped")
+
+    def test_6_mnesia_on_every_core_survives_a_node_kill(self):
+        self.assertEqual(self.eval("{R, []} = rpc:multicall([node() | nodes()], mnesia, start, []), lists:usort(R)."),
+                         "[ok]")
+        self.assertEqual(self.eval("{ok, Ns} = mnesia:change_config(extra_db_nodes, nodes()), lists:sort(Ns)."),
+                         "[c1@hydros,c2@hydros,c3@hydros]")
+        self.assertEqual(self.eval("mnesia:create_table(kv, [{ram_copies, [node() | nodes()]}])."), "{atomic,ok}")
+        # Committed on core 0, read on every other core.
+        self.assertEqual(self.eval("{atomic, _} = mnesia:transaction(fun() -> [mnesia:write({kv, K, K * K}) "
+                                   "|| K <- lists:seq(1, 100)] end), "
+                                   "[rpc:call(N, mnesia, transaction, [fun() -> mnesia:read(kv, 7) end]) "
+                                   "|| N <- lists:sort(nodes())]."),
+                         "[{atomic,[{kv,7,49}]},{atomic,[{kv,7,49}]},{atomic,[{kv,7,49}]}]")
+        # Core 2's node killed: every committed write is on the survivors,
+        # which go on committing, each on its own core.
+        self.assertEqual(last_line(self.sh.eval("hydros:kill(2), timer:sleep(1000), ok.")), "ok")
+        self.assertEqual(self.eval("[{N, rpc:call(N, mnesia, table_info, [kv, size])} || N <- [node(), c1@hydros, c3@hydros]]."),
+                         "[{c0@hydros,100},{c1@hydros,100},{c3@hydros,100}]")
+        self.assertEqual(self.eval("[rpc:call(N, mnesia, transaction, [fun() -> mnesia:write({kv, N, 0}) end]) "
+                                   "|| N <- [c1@hydros, c3@hydros]], "
+                                   "{atomic, L} = mnesia:transaction(fun() -> mnesia:all_keys(kv) end), length(L)."),
+                         "102")
+        # Restarted, the node gets its copy back by itself (hydros_mnesia).
+        self.assertEqual(last_line(self.sh.eval("hydros:restart(2).", 90)), "ok")
+        self.assertEqual(last_line(self.sh.eval(
+            "W = fun Wait(0) -> timeout; Wait(N) -> case rpc:call(c2@hydros, mnesia, table_info, [kv, size]) of "
+            "102 -> rpc:call(c2@hydros, mnesia, dirty_read, [kv, 7]); _ -> timer:sleep(500), Wait(N - 1) end end, "
+            "W(40).", 60)), "[{kv,7,49}]")
+
+
+class ImageApps(unittest.TestCase):
+    """make image APPS="...": an application that is not installed, or not
+    of the installed release, stops the build, named."""
+
+    def mkrootfs(self, erl_root, apps):
+        out = tempfile.mkdtemp(prefix="hydros-rootfs-")
+        self.addCleanup(shutil.rmtree, out, True)
+        return subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkrootfs.py"), "--erl-root", erl_root,
+                               "--apps", apps, os.path.join(out, "root")], capture_output=True, text=True)
+
+    def test_an_application_not_installed(self):
+        r = self.mkrootfs("/usr/lib/erlang", "compiler,nosuch_app")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("OTP application nosuch_app is not installed under /usr/lib/erlang/lib", r.stderr)
+
+    def test_an_application_of_another_release(self):
+        # The installation as it is, but for a release that lists another mnesia.
+        root = tempfile.mkdtemp(prefix="hydros-erlroot-")
+        self.addCleanup(shutil.rmtree, root, True)
+        rel = [d for d in os.listdir("/usr/lib/erlang/releases") if d.isdigit()][0]
+        shutil.copytree(os.path.join("/usr/lib/erlang/releases", rel), os.path.join(root, "releases", rel))
+        os.symlink("/usr/lib/erlang/lib", os.path.join(root, "lib"))
+        versions = os.path.join(root, "releases", rel, "installed_application_versions")
+        with open(versions) as f:
+            text = f.read()
+        with open(versions, "w") as f:
+            f.write("\n".join("mnesia-1.0" if l.startswith("mnesia-") else l for l in text.split("\n")))
+        r = self.mkrootfs(root, "mnesia")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(r.stderr, r"lib/mnesia-[\d.]+ was not built for OTP %s \(its release lists mnesia-1.0\)" % rel)
+
+
+if __name__ == "__main__":
+    unittest.main()
