@@ -45,9 +45,9 @@ $(B)/bifs/msgchan.o: bifs/msgchan_drv.c | deps
 $(MSGCHAN_DRV): $(B)/bifs/msgchan.o
 	rm -f $@ && ar rcsD $@ $<
 
-# Kernel modules that beam-patches/0003 changes, compiled from the patched
-# tree (build/otp, where build-erts.sh applied every patch).
-PATCHED_KERNEL := code_server,file_server,file
+# Kernel modules that beam-patches/0003 and 0004 change, compiled from the
+# patched tree (build/otp, where build-erts.sh applied every patch).
+PATCHED_KERNEL := code_server,file_server,file,erl_erts_errors,erl_kernel_errors
 # The OTP applications every image carries besides kernel and stdlib, from
 # the same installed release as ERTS (tools/deps.sh installs them), and
 # the APPS="..." of `make image APPS="ssl ssh"`. The list is kept in a file

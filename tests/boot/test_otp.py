@@ -6,7 +6,8 @@ every node, l/1 and code:add_path/1 find a user's beams; dbg traces calls
 on one node and on another one; eprof profiles; a mnesia table
 with a copy on every core takes transactions on one and is read on the
 others, and the survivors keep every committed write, and commit more,
-when a node is killed; restarted, it gets its copy back by itself."""
+when a node is killed; restarted, it gets its copy back by itself;
+os:cmd/1 and spawn ports fail saying that there are no external programs."""
 import os
 import shutil
 import subprocess
@@ -68,6 +69,13 @@ class Otp(ShellTestCase):
         self.assertRegex(reply, r"returned from lists:seq/2 -> \[1,2,3\]")
         self.assertRegex(reply, r"\(<[1-9]\d*\.\d+\.0>\) call hello:hi\(\)")  # a pid of another node
         self.assertRegex(reply, r"returned from hello:hi/0 -> \{hello,c1@hydros\}")
+
+    def test_7_external_programs_fail_clearly(self):
+        self.assertIn("external programs do not exist here: a HydrOS node cannot fork or exec",
+                      self.sh.eval('os:cmd("ls").'))
+        self.assertIn("no external program can run here: a HydrOS node cannot fork or exec",
+                      self.sh.eval('open_port({spawn, "ls"}, []).'))
+        self.assertEqual(self.eval("1 + 1."), "2")
 
     def test_5_eprof_profiles(self):
         reply = self.sh.eval("eprof:start(), eprof:profile(fun() -> lists:sum(lists:seq(1, 1000)) end), "
