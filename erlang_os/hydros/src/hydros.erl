@@ -5,7 +5,8 @@
 -module(hydros).
 -export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
          inject/2, restart/1, kill/1, policy/1, policy/2, channels/0, console_core/0, kernel_memory/0,
-         retired/0, devices/0, device_table/0, spawn_restricted/3]).
+         retired/0, devices/0, device_table/0, spawn_restricted/3, spawn/1, spawn/2, placed/0,
+         help/0, ps/1, run/4, subscribe/0, unsubscribe/0, state/0]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -26,6 +27,10 @@ boot() ->
             ok = ready(),
             {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_console,
                                                                 start => {hydros_console, start_link, []}}),
+            {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_placer,
+                                                                start => {hydros_placer, start_link, []}}),
+            {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_state,
+                                                                start => {hydros_state, start_link, []}}),
             ok = application:start(hydros_policy),
             ok = msgchan_dist:connect_all(),
             hydros_mnesia:rejoin();
@@ -255,6 +260,55 @@ resource(R) ->
 -spec spawn_restricted(node(), fun(() -> term()), [hydros_cap:capability()]) -> pid().
 spawn_restricted(Node, Fun, Exclusions) when is_atom(Node), is_function(Fun, 0), is_list(Exclusions) ->
     spawn_opt(Node, Fun, [{exclusions, Exclusions}]).
+
+%% The caller gets {hydros, Event} at every change of the machine's state:
+%% {node_up, C}, {node_restarted, C}, {node_down, C, Why}, {core_dead, C,
+%% Why}, {device_moved, Device, From, To} (hydros_state).
+subscribe() ->
+    hydros_state:subscribe().
+
+unsubscribe() ->
+    hydros_state:unsubscribe().
+
+%% The machine as this node last read it: #{cores => status(), devices =>
+%% [{Device, Core}], placed => placed()}.
+state() ->
+    maps:put(placed, placed(), hydros_state:state()).
+
+%% The operator's commands, a line each (hydros_shell).
+help() ->
+    hydros_shell:help().
+
+%% The busiest processes of Core's node.
+ps(Core) ->
+    hydros_shell:ps(Core).
+
+%% apply(M, F, A) on Core's node: {ok, Result} or {error, Reason}.
+run(Core, M, F, A) ->
+    hydros_shell:run(Core, M, F, A).
+
+%% Starts Fun on the least loaded live node (hydros_place: CPU first, then
+%% processes), like spawn/2 on that node: link or monitor it as any remote
+%% process. spawn/2's Opts: #{policy => least_loaded | round_robin | {core,
+%% C} | {not_with, Pid}}. A bad policy, or no live node for it, gives
+%% {error, Reason}.
+-spec spawn(fun(() -> term())) -> pid() | {error, term()}.
+spawn(Fun) ->
+    ?MODULE:spawn(Fun, #{}).
+
+-spec spawn(fun(() -> term()), #{policy => hydros_place:policy()}) -> pid() | {error, term()}.
+spawn(Fun, Opts) when is_function(Fun, 0), is_map(Opts) ->
+    case hydros_placer:place(maps:get(policy, Opts, least_loaded)) of
+        {ok, Node} -> erlang:spawn(Node, Fun);
+        Error -> Error
+    end;
+spawn(Fun, Opts) ->
+    {error, {badarg, [Fun, Opts]}}.
+
+%% How many processes hydros:spawn/1,2 from this node put on each node.
+-spec placed() -> #{node() => pos_integer()}.
+placed() ->
+    hydros_placer:placed().
 
 %% The kernel's memory, shared by every core: pool_free_kib (its page pool),
 %% heap_kib (the pool's pages the heap holds), heap_in_use (bytes),
