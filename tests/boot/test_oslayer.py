@@ -4,7 +4,7 @@ on the four idle nodes within 10 % of even, and keeps off a node whose CPU
 is kept busy; the other policies put a process on a given core, or not
 beside a given process; a bad policy is an error; a placed process whose
 node dies is reported to its monitor like any remote process. The
-operator's commands (help, ps, run) against a live node, a dead node and
+operator's commands (help, top, ps, run) against a live node, a dead node and
 a bad argument. State events: a subscriber hears a node die and come
 back, and a device move."""
 import re
@@ -47,12 +47,18 @@ class OsLayer(ShellTestCase):
         for node, k in counts.items():
             self.assertTrue(225 <= k <= 275, reply)
 
-    def test_2_a_busy_node_is_avoided(self):
+    def test_2_a_busy_node_is_avoided_and_top_shows_it(self):
         self.addCleanup(self.eval, "exit(get(busy), kill).")
         self.eval("put(busy, spawn(c2@hydros, fun Spin() -> Spin() end)), timer:sleep(1500).")
         counts, reply = self.counts(300)
         print("  hydros:spawn/1 x 300 with c2 kept busy: %s" % reply, flush=True)
         self.assertLess(counts.get("c2@hydros", 0), 30, reply)
+        top = self.sh.eval("hydros:top().")
+        print("  hydros:top():\n" + top, flush=True)
+        cpu = {int(c): int(p) for c, p in re.findall(r"^c(\d) +running +(\d+) ", top, re.M)}
+        self.assertEqual(sorted(cpu), [0, 1, 2, 3], top)
+        self.assertGreaterEqual(cpu[2], 90, top)
+        self.assertLess(cpu[3], 50, top)
 
     def test_3_policies(self):
         self.assertEqual(self.eval("lists:usort([node(hydros:spawn(fun() -> ok end, #{policy => {core, 3}})) "
@@ -76,7 +82,8 @@ class OsLayer(ShellTestCase):
 
     def test_5_operator_commands(self):
         reply = self.sh.eval("hydros:help().")
-        for cmd in ("hydros:ps(Core)", "hydros:run(Core, M, F, A)", "hydros:spawn(Fun[, Opts])", "hydros:kill(Core)"):
+        for cmd in ("hydros:ps(Core)", "hydros:run(Core, M, F, A)", "hydros:spawn(Fun[, Opts])", "hydros:kill(Core)",
+                    "hydros:top([Seconds])"):
             self.assertIn(cmd, reply)
         reply = self.sh.eval("hydros:ps(1).")
         self.assertRegex(reply, r"code_server +code_server:loop/1")
@@ -90,8 +97,9 @@ class OsLayer(ShellTestCase):
                          "{error,{badarg,[erlang,node,notalist]}}}")
         # A dead node: said so, and the shell goes on.
         self.assertEqual(last_line(self.sh.eval("hydros:kill(3), timer:sleep(500), ok.")), "ok")
-        self.assertEqual(self.eval("{hydros:ps(3), hydros:run(3, erlang, node, [])}."),
-                         "{{error,{not_running,3,node_dead}},{error,{not_running,3,node_dead}}}")
+        self.assertEqual(self.eval("{hydros:ps(3), hydros:run(3, erlang, node, []), hydros:top(x)}."),
+                         "{{error,{not_running,3,node_dead}},{error,{not_running,3,node_dead}},{error,{bad_seconds,x}}}")
+        self.assertRegex(self.sh.eval("hydros:top()."), r"\nc3 +node_dead +- +\d+ +- +- +0\n")
         self.restart(3)
 
     def test_6_state_events(self):

@@ -6,7 +6,7 @@
 -export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
          inject/2, restart/1, kill/1, policy/1, policy/2, channels/0, console_core/0, kernel_memory/0,
          retired/0, devices/0, device_table/0, spawn_restricted/3, spawn/1, spawn/2, placed/0,
-         help/0, ps/1, run/4, subscribe/0, unsubscribe/0, state/0]).
+         help/0, ps/1, run/4, top/0, top/1, subscribe/0, unsubscribe/0, state/0]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
@@ -278,6 +278,14 @@ state() ->
 %% The operator's commands, a line each (hydros_shell).
 help() ->
     hydros_shell:help().
+
+%% Every core: state, CPU, memory, run queue, processes, restarts; top/1
+%% refreshes it every second for Seconds.
+top() ->
+    hydros_shell:top().
+
+top(Seconds) ->
+    hydros_shell:top(Seconds).
 
 %% The busiest processes of Core's node.
 ps(Core) ->

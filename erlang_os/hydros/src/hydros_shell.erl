@@ -2,7 +2,7 @@
 %% node (hydros:help/0, ps/1, run/4): a bad core number or a node that does
 %% not run is an {error, Reason} that says which, never a crash of the shell.
 -module(hydros_shell).
--export([help/0, ps/1, run/4, node_of/1, processes/0]).
+-export([help/0, ps/1, run/4, top/0, top/1, node_of/1, processes/0, load/0]).
 
 -define(PS_ROWS, 20).
 -define(CALL_MS, 10000).
@@ -11,6 +11,7 @@
 -spec help() -> ok.
 help() ->
     Lines = [{"hydros:nodes()", "every core: state, heartbeat, memory, partition, why it died"},
+             {"hydros:top([Seconds])", "every core: state, CPU, memory, run queue, processes, restarts (refreshed each second)"},
              {"hydros:ps(Core)", "the busiest processes of Core's node"},
              {"hydros:run(Core, M, F, A)", "apply(M, F, A) on Core's node"},
              {"hydros:spawn(Fun[, Opts])", "Fun on the least loaded node (#{policy => round_robin | {core, C} | {not_with, Pid}})"},
@@ -26,6 +27,41 @@ help() ->
              {"hydros:help()", "this list"}],
     [io:format("~-32s ~s~n", [Cmd, What]) || {Cmd, What} <- Lines],
     ok.
+
+%% A table of every core: its state, its node's CPU use (the schedulers'
+%% utilization over the last half second), memory, run queue, processes,
+%% and restarts. top(Seconds) prints it again every second for that long
+%% (the console gives no key before a line, so it ends by itself).
+-spec top() -> ok.
+top() ->
+    top(0).
+
+-spec top(non_neg_integer()) -> ok.
+top(Seconds) when is_integer(Seconds), Seconds >= 0 ->
+    Status = hydros:status(),
+    Nodes = [N || #{core := C, state := running} <- Status, {ok, N} <- [node_of(C)]],
+    Loads = maps:from_list([{N, L} || {N, {ok, L}} <- lists:zip(Nodes, erpc:multicall(Nodes, ?MODULE, load, [], ?CALL_MS))]),
+    io:format("~-5s ~-9s ~5s ~10s ~6s ~9s ~8s~n", ["core", "state", "cpu%", "mem KiB", "runq", "processes", "restarts"]),
+    [io:format("c~-4b ~-9s ~5s ~10b ~6s ~9s ~8b~n",
+               [C, S, field(L, busy), M, field(L, run_queue), field(L, processes), max(0, Starts - 1)])
+     || #{core := C, state := S, memory_kib := M, starts := Starts} <- Status,
+        L <- [maps:get(list_to_atom("c" ++ integer_to_list(C) ++ "@hydros"), Loads, none)]],
+    case Seconds of
+        0 -> ok;
+        _ -> timer:sleep(1000), io:format("~n"), top(Seconds - 1)
+    end;
+top(Seconds) ->
+    {error, {bad_seconds, Seconds}}.
+
+field(none, _) -> "-";
+field(#{busy := B}, busy) -> integer_to_list(round(B * 100));
+field(L, Key) -> integer_to_list(maps:get(Key, L)).
+
+%% This node's figures for top/1 (run there).
+-spec load() -> #{busy := float(), run_queue := non_neg_integer(), processes := non_neg_integer()}.
+load() ->
+    #{busy := Busy} = hydros_placer:load(),
+    #{busy => Busy, run_queue => erlang:statistics(run_queue), processes => erlang:system_info(process_count)}.
 
 %% The node of Core, if it runs: {ok, Node}, or why not.
 -spec node_of(term()) -> {ok, node()} | {error, term()}.
