@@ -144,14 +144,14 @@ static void check_ticks(void)
     int ticking, online;
     do {
         ticking = online = 0;
-        for (int i = 0; i < ncores; i++) {
-            online += cores[i].state == CORE_ONLINE;
-            ticking += cores[i].state == CORE_ONLINE && cores[i].ticks >= 3;
+        for (int i = 0; i < ncores; i++) { /* suspect is alive: the watchdog is asking it (a vCPU late under TCG) */
+            online += core_alive(&cores[i]);
+            ticking += core_alive(&cores[i]) && cores[i].ticks >= 3;
         }
     } while (ticking < online && uptime_us() < end);
     kprintf("timer: %d of %d cores ticking", ticking, ncores);
     for (int i = 0; i < ncores; i++)
-        if (cores[i].state != CORE_ONLINE)
+        if (!core_alive(&cores[i]))
             kprintf(", core %d %s", i, cores[i].state == CORE_DEAD ? "dead" : "absent");
         else if (cores[i].ticks < 3)
             kprintf(", core %d silent", i);
