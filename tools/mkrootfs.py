@@ -103,6 +103,18 @@ def du(path):
     return total
 
 
+def copy_ebin(erl_root, lib, root):
+    """lib/LIB/ebin of the installation into root: its code and application
+    files. Returns the copy's path."""
+    src = os.path.join(erl_root, "lib", lib, "ebin")
+    dst = os.path.join(root, "lib", lib, "ebin")
+    os.makedirs(dst)
+    for fn in sorted(os.listdir(src)):
+        if fn.endswith(EBIN_KEEP):
+            shutil.copyfile(os.path.join(src, fn), os.path.join(dst, fn))
+    return dst
+
+
 def build(erl_root, beam, out, patched=(), apps=()):
     lock = open(out + ".lock", "w")  # one mkrootfs at a time per OUT
     fcntl.flock(lock, fcntl.LOCK_EX)
@@ -115,30 +127,15 @@ def build(erl_root, beam, out, patched=(), apps=()):
     if beam:
         shutil.copyfile(beam, os.path.join(tmp, "bin", "beam.smp"))
         os.chmod(os.path.join(tmp, "bin", "beam.smp"), 0o755)
-    ebins = []
-    for lib in boot_libs(boot + ".script"):
-        src = os.path.join(erl_root, "lib", lib, "ebin")
-        dst = os.path.join(tmp, "lib", lib, "ebin")
-        os.makedirs(dst)
-        for fn in sorted(os.listdir(src)):
-            if fn.endswith(EBIN_KEEP):
-                shutil.copyfile(os.path.join(src, fn), os.path.join(dst, fn))
-        ebins.append(dst)
+    ebins = [copy_ebin(erl_root, lib, tmp) for lib in boot_libs(boot + ".script")]
     for spec in patched:
         compile_patched(spec, ebins)
     release_apps = installed_apps(erl_root, rel)
     extra = []
     for app in apps:
         lib = app_dir(erl_root, rel, release_apps, app)
-        dst = os.path.join(tmp, "lib", lib, "ebin")
-        if dst in ebins:
-            continue  # kernel, stdlib: the boot script's already
-        src = os.path.join(erl_root, "lib", lib, "ebin")
-        os.makedirs(dst)
-        for fn in sorted(os.listdir(src)):
-            if fn.endswith(EBIN_KEEP):
-                shutil.copyfile(os.path.join(src, fn), os.path.join(dst, fn))
-        extra.append(dst)
+        if os.path.join(tmp, "lib", lib, "ebin") not in ebins:  # kernel, stdlib: the boot script's already
+            extra.append(copy_ebin(erl_root, lib, tmp))
     strip_beams(ebins + extra)
     for name, data in (("etc/inetrc", INETRC), ("etc/hosts", HOSTS), ("dev/null", b"")):
         os.makedirs(os.path.join(tmp, os.path.dirname(name)), exist_ok=True)
