@@ -23,7 +23,7 @@ ERL_BOOT := $(wildcard /usr/lib/erlang/releases/*/no_dot_erlang.boot)
 
 # Our C compiled inside the emulator (tools/build-erts.sh: OWN_SOURCES).
 ERTS_OWN_SOURCES := bifs/hydros_cap.c bifs/hydros_io.c bifs/hydros_bif.h percore/hydros_abi.h
-$(ERTS_BEAM): tools/build-erts.sh $(ERTS_PATCHES) $(ERTS_OWN_SOURCES) \
+$(ERTS_BEAM): tools/build-erts.sh tools/build-openssl.sh $(ERTS_PATCHES) $(ERTS_OWN_SOURCES) \
 		$(subst $(erts_comma), ,$(ERTS_STATIC_DRIVERS)) | deps
 	tools/build-erts.sh
 	@touch $@
@@ -31,7 +31,7 @@ erts: $(ERTS_BEAM)
 
 # The same ERTS without the capabilities patch, for bench/caps only.
 ERTS_NOCAPS_BEAM := $(B)/erts-nocaps/beam.smp
-$(ERTS_NOCAPS_BEAM): tools/build-erts.sh $(ERTS_PATCHES) $(subst $(erts_comma), ,$(ERTS_STATIC_DRIVERS)) | deps
+$(ERTS_NOCAPS_BEAM): tools/build-erts.sh tools/build-openssl.sh $(ERTS_PATCHES) $(subst $(erts_comma), ,$(ERTS_STATIC_DRIVERS)) | deps
 	ERTS_VARIANT=nocaps tools/build-erts.sh
 	@touch $@
 erts-nocaps: $(ERTS_NOCAPS_BEAM)

@@ -103,17 +103,18 @@ static int render_retired(char *out, int max)
     return n < max ? n : max;
 }
 
-/* The kernel's own memory (what restarts must not make grow) and its
- * clocks as calibrated at boot (what lapic_timer measures again). */
+/* The kernel's own memory (what restarts must not make grow), its
+ * clocks as calibrated at boot (what lapic_timer measures again) and the
+ * source its random bytes come from on the reading core (random.c). */
 static int render_kernel(char *out, int max)
 {
     struct heap_stats h;
     heap_stats(&h);
     return snprintf(out, max,
                     "pool_free_kib %lu\nheap_kib %lu\nheap_in_use %lu\nheap_allocs %lu\nheap_frees %lu\n"
-                    "tsc_khz %lu\napic_timer_hz %lu\n",
+                    "tsc_khz %lu\napic_timer_hz %lu\nrandom %s\n",
                     page_free_count() * 4, (uint64_t)h.pages * 4, (uint64_t)h.bytes_in_use, (uint64_t)h.allocs,
-                    (uint64_t)h.frees, tsc_khz, apic_timer_hz());
+                    (uint64_t)h.frees, tsc_khz, apic_timer_hz(), random_source());
 }
 
 static int64_t self_read(struct file *f, void *buf, uint64_t len) { return text_read(f, buf, len, render_self); }
@@ -267,10 +268,10 @@ static const struct file_ops kill_ops = {.write = kill_write};
 static const struct file_ops devices_ops = {.read = devices_read, .release = text_release};
 static const struct file_ops ioapic_ops = {.read = ioapic_read, .write = ioapic_write, .release = text_release};
 
-/* The /dev/hydros files, then /dev/chan/K for every core K and /dev/irq/N
+/* The /dev/hydros files and the random devices (random.c), then /dev/chan/K for every core K and /dev/irq/N
  * for every ISA interrupt line N (devices.c): filled
  * by the boot core (nodes_expect) before any node starts. */
-#define HYDROS_FILES 13
+#define HYDROS_FILES 15
 static struct vfs_device devices[HYDROS_FILES + MAX_CORES + IRQ_LINES + 1] = {
     {"/dev/hydros/self", S_IFCHR | 0444, &self_ops, NULL},
     {"/dev/hydros/nodes", S_IFCHR | 0444, &nodes_ops, NULL},
@@ -285,6 +286,8 @@ static struct vfs_device devices[HYDROS_FILES + MAX_CORES + IRQ_LINES + 1] = {
     {"/dev/hydros/retired", S_IFCHR | 0444, &retired_ops, NULL},
     {"/dev/hydros/devices", S_IFCHR | 0444, &devices_ops, NULL},
     {"/dev/hydros/ioapic", S_IFCHR | 0644, &ioapic_ops, NULL},
+    {"/dev/urandom", S_IFCHR | 0666, &random_ops, NULL},
+    {"/dev/random", S_IFCHR | 0666, &random_ops, NULL},
 };
 static char chan_paths[MAX_CORES][16];
 static char irq_paths[IRQ_LINES][16];

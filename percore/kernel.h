@@ -282,6 +282,11 @@ void rtc_init(void); /* boot core, once the TSC is calibrated */
 uint64_t realtime_us(void);
 uint64_t rtc_epoch_us(void); /* the wall clock at uptime 0: realtime_us() - uptime_us() */
 
+/* ---- random.c: getrandom(2)'s bytes (contract in the file). */
+void random_fill(void *buf, uint64_t len);
+const char *random_source(void); /* "rdseed", "rdrand" or "timing" (no CPU source) */
+extern const struct file_ops random_ops; /* /dev/urandom and /dev/random */
+
 /* ---- smp.c: starting the other cores. */
 struct acpi_info;
 void smp_start(const struct acpi_info *ai);

@@ -88,21 +88,19 @@ static int64_t sys_prctl(u64 option)
     return option == 15 /* PR_SET_NAME */ || option == 16 /* PR_GET_NAME */ ? 0 : -EINVAL;
 }
 
+/* The flags change nothing: the generator is seeded before its first
+ * byte, so it never blocks, and there is no separate "random" pool. At
+ * most GETRANDOM_MAX bytes a call: the kernel is not preempted. */
 static int64_t sys_getrandom(u64 buf, u64 len, u64 flags)
 {
-    (void)flags;
-    static uint64_t state;
-    if (!state)
-        state = rdtsc() | 1;
+    if (flags & ~(u64)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+        return -EINVAL;
+    if (len > GETRANDOM_MAX)
+        len = GETRANDOM_MAX;
     uint8_t *p = user_buffer(buf, len, true);
     if (!p && len)
         return -EFAULT;
-    for (u64 i = 0; i < len; i++) { /* xorshift over the TSC: not for cryptography */
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        p[i] = (uint8_t)state;
-    }
+    random_fill(p, len);
     return (int64_t)len;
 }
 

@@ -186,6 +186,13 @@ struct linux_rlimit {
     uint64_t cur, max;
 };
 
+/* getrandom(2)'s flags; a call gives at most GETRANDOM_MAX bytes (as
+ * Linux's 32 MiB - 1: the caller asks again for the rest). */
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM 2
+#define GRND_INSECURE 4
+#define GETRANDOM_MAX (1u << 20)
+
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
 #define CLOCK_PROCESS_CPUTIME_ID 2

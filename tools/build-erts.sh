@@ -6,6 +6,7 @@
 #   build/otp-src/   apt-get source, pristine (Debian's patches applied by dpkg-source)
 #   build/otp/       the build tree: a copy with beam-patches applied, configured, built
 #   build/erts/      beam.smp, beam.smp.stripped, fetch/configure/make logs
+#   build/openssl/       libcrypto for the crypto NIF (tools/build-openssl.sh, run first)
 # Environment: ERTS_STATIC_DRIVERS="/abs/a.a,/abs/b.a" links static port drivers
 # in (`--enable-static-drivers=`); JOBS overrides make's -j (default: nproc);
 # ERTS_VARIANT=nocaps builds, in build/otp-nocaps and build/erts-nocaps, the
@@ -32,11 +33,15 @@ nocaps)
 *) printf 'build-erts: unknown ERTS_VARIANT=%s\n' "$ERTS_VARIANT" >&2; exit 2;;
 esac
 
+# OpenSSL's libcrypto, static and built with musl (tools/build-openssl.sh),
+# for crypto's NIF, which --enable-static-nifs links in with asn1's.
+SSL=$TOP/build/openssl/install
 # Why each flag: docs/erts-build.md.
 CONFIGURE_FLAGS=(
     CC=musl-gcc LDFLAGS=-static
     --disable-jit --without-termcap --enable-static-nifs
-    --without-ssl --without-javac --without-wx --without-odbc
+    "--with-ssl=$SSL" --disable-dynamic-ssl-lib "LIBS=$SSL/lib64/libcrypto.a"
+    --without-javac --without-wx --without-odbc
     --disable-sctp
     --without-common_test --without-megaco --without-snmp
     ac_cv_header_sys_timerfd_h=no
@@ -51,7 +56,7 @@ fingerprint() {
     {
         echo "$VERSION"
         printf '%s\n' "${CONFIGURE_FLAGS[@]}"
-        cat tools/build-erts.sh "${PATCHES[@]}" "${OWN_SOURCES[@]}" 2>/dev/null
+        cat tools/build-erts.sh "${PATCHES[@]}" "${OWN_SOURCES[@]}" "$SSL/.done" 2>/dev/null
         if [ -n "$STATIC_DRIVERS" ]; then
             tr ',' '\n' <<<"$STATIC_DRIVERS" | xargs cat
         fi
@@ -176,6 +181,7 @@ main() {
     VERSION=$(dpkg-query -W -f='${Version}' erlang-base 2>/dev/null) ||
         die "erlang-base is not installed (run tools/deps.sh)"
     command -v musl-gcc >/dev/null || die "musl-gcc not found (run tools/deps.sh)"
+    tools/build-openssl.sh
     INPUTS=$(fingerprint)
     if [ -x "$OUT/beam.smp" ] && [ "$(cat "$OUT/.inputs" 2>/dev/null)" = "$INPUTS" ]; then
         exit 0

@@ -9,7 +9,7 @@ PKGS="nasm qemu-system-x86 bochs bochsbios vgabios libcmocka-dev python3 gcc mak
 # host checks (tests/host/); erlang-base gives the kernel/stdlib .beam files and erl,
 # erlang-dev the driver headers (bifs/), erlang-eunit the host tests of erlang_os/;
 # the rest, the OTP applications every image carries (mk/erts.mk: OTP_APPS).
-PKGS="$PKGS musl-tools erlang-base erlang-dev erlang-eunit dpkg-dev perl m4 strace"
+PKGS="$PKGS musl-tools linux-libc-dev erlang-base erlang-dev erlang-eunit dpkg-dev perl m4 strace"
 PKGS="$PKGS erlang-runtime-tools erlang-tools erlang-mnesia erlang-crypto erlang-asn1 erlang-public-key"
 
 SUDO=""

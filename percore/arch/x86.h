@@ -3,6 +3,7 @@
 #ifndef HYDROS_X86_H
 #define HYDROS_X86_H
 #include <stdint.h>
+#include <stdbool.h>
 
 #define SEL_KCODE 0x08
 #define SEL_KDATA 0x10
@@ -52,6 +53,21 @@ static inline uint64_t rdtsc(void)
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+/* The CPU's random number instructions: true and *v set when the CPU
+ * delivered (carry set). Ask cpuid first: on a CPU without them they fault. */
+static inline bool rdseed64(uint64_t *v)
+{
+    bool ok;
+    __asm__ volatile("rdseed %0" : "=r"(*v), "=@ccc"(ok));
+    return ok;
+}
+static inline bool rdrand64(uint64_t *v)
+{
+    bool ok;
+    __asm__ volatile("rdrand %0" : "=r"(*v), "=@ccc"(ok));
+    return ok;
 }
 
 static inline uint64_t read_cr2(void)

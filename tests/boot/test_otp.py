@@ -16,7 +16,7 @@ import tempfile
 import unittest
 
 from harness import ROOT
-from shell import ShellTestCase
+from shell import Shell, ShellTestCase
 from test_dist import last_line, squeeze
 
 NODES = ["c0@hydros", "c1@hydros", "c2@hydros", "c3@hydros"]
@@ -110,6 +110,67 @@ class Otp(ShellTestCase):
             "W = fun Wait(0) -> timeout; Wait(N) -> case rpc:call(c2@hydros, mnesia, table_info, [kv, size]) of "
             "102 -> rpc:call(c2@hydros, mnesia, dirty_read, [kv, 7]); _ -> timer:sleep(500), Wait(N - 1) end end, "
             "W(40).", 60)), "[{kv,7,49}]")
+
+
+    def test_8_crypto_is_openssl_and_its_randomness_the_kernels(self):
+        self.assertRegex(self.eval("crypto:info_lib()."), r'^\[\{<<"OpenSSL">>,\d+,<<"OpenSSL3\.0\.\d+')
+        # FIPS 180-2's "abc" and RFC 4231's test case 2.
+        self.assertEqual(self.eval('binary:encode_hex(crypto:hash(sha256, "abc")).'),
+                         '<<"BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD">>')
+        self.assertEqual(self.eval('binary:encode_hex(crypto:mac(hmac, sha256, "Jefe", '
+                                   '"what do ya want for nothing?")).'),
+                         '<<"5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843">>')
+        # An AEAD round trip, and a signature made on c0 checked on c1.
+        self.assertEqual(self.eval('K = crypto:strong_rand_bytes(32), IV = crypto:strong_rand_bytes(12), '
+                                   '{C, T} = crypto:crypto_one_time_aead(aes_256_gcm, K, IV, <<"secret">>, <<"ad">>, true), '
+                                   '{C =/= <<"secret">>, crypto:crypto_one_time_aead(aes_256_gcm, K, IV, C, <<"ad">>, T, false), '
+                                   'crypto:crypto_one_time_aead(aes_256_gcm, K, IV, C, <<"AD">>, T, false)}.'),
+                         '{true,<<"secret">>,error}')
+        self.assertEqual(self.eval("{Pub, Priv} = crypto:generate_key(ecdh, secp256r1), "
+                                   "S = crypto:sign(ecdsa, sha256, <<\"msg\">>, [Priv, secp256r1]), "
+                                   "[rpc:call(c1@hydros, crypto, verify, [ecdsa, sha256, M, S, [Pub, secp256r1]]) "
+                                   "|| M <- [<<\"msg\">>, <<\"msh\">>]]."),
+                         "[true,false]")
+        # strong_rand_bytes: never the same twice, on one node or across them.
+        self.assertEqual(self.eval("Rs = [crypto:strong_rand_bytes(32), crypto:strong_rand_bytes(32) "
+                                   "| [rpc:call(N, crypto, strong_rand_bytes, [32]) || N <- nodes()]], "
+                                   "{length(Rs), length(lists:usort(Rs)), lists:usort([byte_size(R) || R <- Rs]) =:= [32]}."),
+                         "{5,5,true}")
+        # The kernel's own bytes (/dev/urandom, as getrandom(2)): each node's differ.
+        self.assertEqual(self.eval("Us = [rpc:call(N, erlang, apply, [fun() -> %s end, []]) || N <- [node() | nodes()]], "
+                                   "{length(lists:usort(Us)), lists:usort([byte_size(U) || U <- Us]) =:= [32]}."
+                                   % URANDOM.rstrip(".")),
+                         "{4,true}")
+        # QEMU's `-cpu max` has RDRAND; the kernel says which source it uses.
+        self.assertEqual(self.eval('[L || <<"random ", L/binary>> <- binary:split(element(2, '
+                                   'file:read_file("/dev/hydros/kernel")), <<"\\n">>, [global])].'),
+                         '[<<"rdrand">>]')
+
+
+# 16 bytes of the kernel's generator itself, not OpenSSL's on top of it.
+URANDOM = ('{ok, F} = file:open("/dev/urandom", [read, binary, raw]), {ok, B} = file:read(F, 16), '
+           'ok = file:close(F), binary:encode_hex(B).')
+
+
+class RandomWithoutCpuSource(unittest.TestCase):
+    """A CPU without RDRAND or RDSEED: the kernel seeds from timing and the
+    clock, and two boots still give different bytes."""
+
+    def draw(self, n):
+        with Shell("qemu-norand-%d" % n, smp=1, extra=["-cpu", "max,rdrand=off,rdseed=off"]) as sh:
+            source = squeeze(sh.eval('[L || <<"random ", L/binary>> <- binary:split(element(2, '
+                                     'file:read_file("/dev/hydros/kernel")), <<"\\n">>, [global])].'))
+            return source, squeeze(sh.eval(URANDOM)), squeeze(sh.eval(URANDOM)), \
+                squeeze(sh.eval("binary:encode_hex(crypto:strong_rand_bytes(16)).")),
+
+    def test_two_boots_differ(self):
+        (s1, a1, b1, c1), (s2, a2, _, c2) = self.draw(1), self.draw(2)
+        self.assertEqual((s1, s2), ('[<<"timing">>]', '[<<"timing">>]'))
+        self.assertRegex(a1, r'^<<"[0-9A-F]{32}">>$')
+        self.assertNotEqual(a1, b1)  # the kernel's bytes: never the same twice
+        self.assertNotEqual(a1, a2)  # nor the same from one boot to the next
+        self.assertRegex(c1, r'^<<"[0-9A-F]{32}">>$')
+        self.assertNotEqual(c1, c2)
 
 
 class ImageApps(unittest.TestCase):
