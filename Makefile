@@ -75,27 +75,39 @@ include mk/erts.mk
 
 ## 5. Our own Erlang code (erlang_os/, and the drivers of drivers_erl/),
 ##    compiled with the host's erlc (the same OTP release), into the
-##    archive's /lib/<app>/ebin
+##    archive's /lib/<app>-<vsn>/ebin (the version from src/<app>.app.src),
+##    and the boot script that starts them (tools/mkrelease.py)
 ERL_APP_DIRS := erlang_os drivers_erl
 ERL_SRCS := $(foreach d,$(ERL_APP_DIRS),$(wildcard $(d)/*/src/*.erl))
-ERL_BEAMS := $(foreach f,$(ERL_SRCS),$(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))).beam)
+ERL_APP_SRCS := $(foreach d,$(ERL_APP_DIRS),$(wildcard $(d)/*/src/*.app.src))
+# erl_ebin(a file of app A): build/erlang_os/lib/A-VSN/ebin
+erl_app = $(word 2,$(subst /, ,$(1)))
+$(foreach f,$(ERL_APP_SRCS),$(eval ERL_VSN_$(call erl_app,$(f)) := \
+  $(shell sed -n 's/^ *{vsn, *"\([^"]*\)"}.*/\1/p' $(f))))
+erl_ebin = $(B)/erlang_os/lib/$(call erl_app,$(1))-$(ERL_VSN_$(call erl_app,$(1)))/ebin
+ERL_BEAMS := $(foreach f,$(ERL_SRCS),$(call erl_ebin,$(f))/$(basename $(notdir $(f))).beam)
 $(B)/erlang_os/lib/%.beam: | deps
 	@mkdir -p $(dir $@)
 	erlc -Werror -o $(dir $@) $(filter %.erl,$^)
-$(foreach f,$(ERL_SRCS),$(eval $(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))).beam: $(f)))
+$(foreach f,$(ERL_SRCS),$(eval $(call erl_ebin,$(f))/$(basename $(notdir $(f))).beam: $(f)))
 # An application's resource file: src/<app>.app.src as ebin/<app>.app
-ERL_APP_SRCS := $(foreach d,$(ERL_APP_DIRS),$(wildcard $(d)/*/src/*.app.src))
-ERL_APPS := $(foreach f,$(ERL_APP_SRCS),$(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))))
-$(foreach f,$(ERL_APP_SRCS),$(eval $(B)/erlang_os/lib/$(word 2,$(subst /, ,$(f)))/ebin/$(basename $(notdir $(f))): $(f)))
+ERL_APPS := $(foreach f,$(ERL_APP_SRCS),$(call erl_ebin,$(f))/$(basename $(notdir $(f))))
+$(foreach f,$(ERL_APP_SRCS),$(eval $(call erl_ebin,$(f))/$(basename $(notdir $(f))): $(f)))
 $(ERL_APPS):
 	@mkdir -p $(dir $@)
 	cp $< $@
+# The boot script (bin/start.boot): systools's, for a release of every
+# application in the archive; kernel, stdlib and hydros started.
+RELEASE_STAMP := $(B)/release.stamp
+$(RELEASE_STAMP): tools/mkrelease.py $(ROOTFS_STAMP) $(ERL_BEAMS) $(ERL_APPS)
+	python3 tools/mkrelease.py --lib $(B)/rootfs/lib --lib $(B)/erlang_os/lib $(B)/release
+	@touch $@
 
 ## 6. Boot archive (cpio newc): the ERTS root, our Erlang code, then rootfs/
 ##    (what each node runs: etc/hydros/*.args), and the disk image
 ROOTFS_SRC := $(shell find rootfs -type f)
-$(B)/archive.cpio: tools/mkcpio.py $(ROOTFS_STAMP) $(ROOTFS_SRC) $(ERL_BEAMS) $(ERL_APPS)
-	python3 tools/mkcpio.py $(B)/rootfs $(B)/erlang_os rootfs $@
+$(B)/archive.cpio: tools/mkcpio.py $(ROOTFS_STAMP) $(ROOTFS_SRC) $(ERL_BEAMS) $(ERL_APPS) $(RELEASE_STAMP)
+	python3 tools/mkcpio.py $(B)/rootfs $(B)/erlang_os $(B)/release rootfs $@
 images/hydros.img: $(B)/boot/stage1.bin $(B)/boot/stage2.bin $(B)/kernel.elf $(B)/archive.cpio tools/mkimage.py
 	python3 tools/mkimage.py --stage1 $(B)/boot/stage1.bin --stage2 $(B)/boot/stage2.bin \
 	  --kernel $(B)/kernel.elf --archive $(B)/archive.cpio --cmdline "$(CMDLINE)" -o $@
@@ -157,7 +169,8 @@ faults: deps images/hydros.img
 	python3 tests/boot/faults_matrix.py
 
 clean:
-	rm -rf $(B)/k $(B)/boot $(B)/unit $(B)/kernel.elf $(B)/archive.cpio images/*.img
+	rm -rf $(B)/k $(B)/boot $(B)/unit $(B)/kernel.elf $(B)/archive.cpio images/*.img \
+	  $(B)/erlang_os $(B)/release $(RELEASE_STAMP)
 
 ## 9. Benchmarks against Debian's Linux on the same ERTS (docs/benchmarks.md):
 ##    boot time, distribution between two nodes, restarts, the spawn cost of capabilities

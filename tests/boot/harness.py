@@ -45,7 +45,7 @@ def variant_archive(name, overlay):
             shutil.copy(data, dest)
     archive = os.path.join(BUILD, "test-images", name + ".cpio")
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkcpio.py"),
-                    os.path.join(BUILD, "rootfs"), os.path.join(BUILD, "erlang_os"),
+                    os.path.join(BUILD, "rootfs"), os.path.join(BUILD, "erlang_os"), os.path.join(BUILD, "release"),
                     os.path.join(ROOT, "rootfs"), out_dir, archive],
                    check=True)
     return archive

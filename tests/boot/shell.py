@@ -20,10 +20,10 @@ AGAIN = r"(?:\(c\d+@hydros\))?\d+> "  # the same, printed again
 # those lines may come before or after the first prompt: wait for all three.
 BOOTED = r"^hydros: all \d+ nodes up, \d+ ms after the first started\n"
 # Lines that may land between the echo and the next prompt but are no part of
-# the reply: other nodes' output (each line [cN]-prefixed by core 0's kernel)
-# and the kernel's own lines, which always start a line of their own (its
+# the reply: other nodes' output (each line [cN]-prefixed by core 0's kernel),
+# a restarted console node's init lines, and the kernel's own lines, which always start a line of their own (its
 # fault dumps included: "*** node N ...", then indented register lines).
-OTHER_LINE = (r"(?:\[c\d+\] |node \d+[:,] |hydros: |hydros_policy: |smp: |devices: |core \d+[ :]|\*\*\* (?:core|node) \d+"
+OTHER_LINE = (r"(?:\[c\d+\] |node \d+[:,] |hydros: |hydros_policy: |c\d+: init: |smp: |devices: |core \d+[ :]|\*\*\* (?:core|node) \d+"
               r"|  (?:rip|rax|rsi|r8 |r9 |r12|r13|at) )")
 NOT_REPLY = re.compile("^" + OTHER_LINE)
 # Such lines can also cut into the echo of what was typed: the kernel ends

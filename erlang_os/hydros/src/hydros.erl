@@ -1,64 +1,56 @@
 %% The node's view of the multikernel, from the kernel's /dev/hydros files:
 %% which core it runs on, its memory partition, the status of every node,
 %% and the hooks a node has into the kernel (ready, and poke for the
-%% isolation tests). Every node runs boot/0 at start (-eval in its args).
+%% isolation tests), and the operator's commands. Every node runs boot/0 at
+%% start (-eval in its args).
 -module(hydros).
--export([boot/0, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
+-export([boot/0, trust_the_archive_only/0, users_in_tmp/0, services/0, services/1, core/0, partition/0, partition/1, status/0, nodes/0, ready/0, wait_up/0, poke/1,
          inject/2, restart/1, kill/1, policy/1, policy/2, channels/0, console_core/0, kernel_memory/0,
          retired/0, devices/0, device_table/0, spawn_restricted/3, spawn/1, spawn/2, placed/0,
          help/0, ps/1, run/4, top/0, top/1, subscribe/0, unsubscribe/0, state/0]).
 
 -define(DIRECT_MAP, 16#ffff800000000000).
 -define(KERNEL_TEXT, 16#ffffffff80100000).
+-define(BOOT_WAIT_MS, 60000).
 
-%% Says on the console which core and partition this node has, starts the
-%% drivers of the devices it holds, tells the kernel it is up (the kernel's "all N nodes up" line is then the last word
-%% of the boot), and connects to the other nodes that are up. Off HydrOS (no /dev/hydros: the Linux comparison in
-%% bench/) it does nothing.
+%% The -eval of every node's args (a hook: the tests and benchmarks
+%% evaluate more after it): returns once the node's init (hydros_init,
+%% which the boot script's hydros application started) has started every
+%% service it could, as it has by the time the boot script ends, unless a
+%% service took longer than hydros_app waits. Off HydrOS there is nothing
+%% to wait for.
+%% Without hydros running (its start failed, and said why), the node's
+%% boot ends here.
 boot() ->
-    case file:read_file_info("/dev/hydros/self") of
-        {ok, _} ->
-            {Base, End} = partition(),
-            io:format("c~b: ~s on core ~b up, partition 16#~.16b-16#~.16b (~b MiB)~n",
-                      [core(), node(), core(), Base, End, (End - Base) bsr 20]),
-            trust_the_archive_only(),
-            ok = users_in_tmp(),
-            _ = hydros_drivers:start(), % before it says it is up: its devices then answer
-            ok = ready(),
-            {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_console,
-                                                                start => {hydros_console, start_link, []}}),
-            {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_placer,
-                                                                start => {hydros_placer, start_link, []}}),
-            {ok, _} = supervisor:start_child(kernel_safe_sup, #{id => hydros_state,
-                                                                start => {hydros_state, start_link, []}}),
-            ok = application:start(hydros_policy),
-            ok = msgchan_dist:connect_all(),
-            hydros_mnesia:rejoin();
-        {error, _} ->
-            not_hydros
+    case whereis(hydros_init) of
+        undefined -> exit(hydros_not_started);
+        _ -> hydros_init:wait(?BOOT_WAIT_MS)
     end.
 
-%% First, before any code of a user's: the code and file servers check a
-%% process's exclusions only once hydros_cap is loaded (beam-patches/0003);
-%% no module is loaded from the working directory, which any process may
-%% point anywhere (file:set_cwd/1); every application of the archive
-%% (/lib/APP/ebin: ours, the drivers) is on the code path.
+%% The archive service, first: the code and file servers check a process's
+%% exclusions only once hydros_cap is loaded (beam-patches/0003), and no
+%% module is loaded from the working directory, which any process may
+%% point anywhere (file:set_cwd/1). Every application of the archive is
+%% on the code path already: the boot script names them all.
 trust_the_archive_only() ->
     {module, hydros_cap} = code:ensure_loaded(hydros_cap),
     _ = code:del_path("."),
-    ok = code:add_pathsz([D || D <- filelib:wildcard("/lib/*/ebin"), not lists:member(D, code:get_path())]).
+    ok.
 
-%% A user's own modules: the node's working directory is its writable /tmp,
-%% so that c/1 compiles there and l/1 finds what it wrote; /tmp comes last
-%% on the code path, after every module of the archive, so that none of
-%% them is ever shadowed.
+%% The tmp service: a user's own modules. The node's working directory is
+%% its writable /tmp, so that c/1 compiles there and l/1 finds what it
+%% wrote; /tmp comes last on the code path, after every module of the
+%% archive, so that none of them is ever shadowed.
 users_in_tmp() ->
     ok = file:set_cwd("/tmp"),
     true = code:add_pathz("/tmp"),
     ok.
 
+%% From the node's args: -hydros core N (which is also the hydros
+%% application's key core; the args may give it other keys).
 core() ->
-    {ok, [["core", N]]} = init:get_argument(hydros),
+    {ok, Args} = init:get_argument(hydros),
+    [N] = [N || ["core", N] <- Args],
     list_to_integer(N).
 
 %% The core whose node has the console (core 0 until it or its node dies).
@@ -287,6 +279,14 @@ top() ->
 top(Seconds) ->
     hydros_shell:top(Seconds).
 
+%% This node's services, or Core's node's: what each requires, its state,
+%% when it started and how long it took (hydros_init).
+services() ->
+    hydros_shell:services().
+
+services(Core) ->
+    hydros_shell:services(Core).
+
 %% The busiest processes of Core's node.
 ps(Core) ->
     hydros_shell:ps(Core).
@@ -320,12 +320,18 @@ placed() ->
 
 %% The kernel's memory, shared by every core: pool_free_kib (its page pool),
 %% heap_kib (the pool's pages the heap holds), heap_in_use (bytes),
-%% heap_allocs, heap_frees (restarts must not make it grow); and its clocks
-%% as calibrated at boot: tsc_khz, apic_timer_hz.
+%% heap_allocs, heap_frees (restarts must not make it grow); its clocks
+%% as calibrated at boot: tsc_khz, apic_timer_hz; and where this core's
+%% random bytes come from: random => rdseed | rdrand | timing.
 kernel_memory() ->
     {ok, Text} = prim_file:read_file("/dev/hydros/kernel"),
-    maps:from_list([begin [K, V] = binary:split(L, <<" ">>), {binary_to_atom(K), binary_to_integer(V)} end
+    maps:from_list([begin [K, V] = binary:split(L, <<" ">>), {binary_to_atom(K), kernel_value(V)} end
                     || L <- binary:split(Text, <<"\n">>, [global, trim_all])]).
+
+kernel_value(V) ->
+    try binary_to_integer(V)
+    catch error:badarg -> binary_to_atom(V)
+    end.
 
 parse_node(Line) ->
     [<<"c", C/binary>>, S, H, M, Free, B, E, Starts | Why] = binary:split(Line, <<" ">>, [global]),

@@ -13,7 +13,8 @@
 -define(POLL_MS, 100). % the kernel moves the console at once; a second is the bound
 -define(TAKEN, {?MODULE, taken}).
 
-%% Under kernel_safe_sup (hydros:boot/0), so that a crash is restarted.
+%% The node's console service (hydros_init), under hydros_sup, so that a
+%% crash is restarted.
 -spec start_link() -> {ok, pid()} | {error, term()}.
 start_link() ->
     gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
@@ -47,8 +48,14 @@ handle_call(_Other, _From, Has) ->
 handle_cast(_Msg, Has) ->
     {noreply, Has}.
 
+%% Only once the node is running: the kernel puts the tty on a node's fds
+%% then (node_io_follow_console), and a shell started before would read
+%% the old fd 0's end of file and halt the node. (The console can come to
+%% a node still booting: core 0 dying early.)
 handle_info(poll, false) ->
-    case hydros:console_core() =:= hydros:core() andalso take_console() of
+    Me = hydros:core(),
+    Running = [running] =:= [S || #{core := C, state := S} <- hydros:status(), C =:= Me],
+    case Running andalso hydros:console_core() =:= Me andalso take_console() of
         ok ->
             {noreply, true};
         _ ->

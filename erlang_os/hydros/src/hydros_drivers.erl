@@ -1,6 +1,6 @@
 %% The drivers of the devices this node holds. Each driver is an OTP
-%% application of drivers_erl/ (docs/drivers.md). hydros:boot/0 starts the
-%% drivers of every device the node holds. A driver application's start/2
+%% application of drivers_erl/ (docs/drivers.md). The node's init starts
+%% the drivers of every device the node holds (its `drivers` service). A driver application's start/2
 %% calls limit/1 before it starts its top supervisor, so the driver's
 %% processes may use their device's ports, registers and lines, and
 %% nothing else (hydros_cap).
@@ -22,10 +22,15 @@ drivers_of(ioapic) -> [ioapic];
 drivers_of(firmware) -> [acpi_tables, smbios];
 drivers_of(_) -> [].
 
-%% Starts the drivers of every device this node holds: [{App, Result}].
--spec start() -> [{atom(), ok | {error, term()}}].
+%% Starts the drivers of every device this node holds (again: those that
+%% are not running), each whether another failed or not: ok, or which
+%% failed and why.
+-spec start() -> ok | {error, {drivers_failed, [{atom(), term()}]}}.
 start() ->
-    [{App, start_driver(App)} || {_, App} <- held()].
+    case [{App, Why} || {_, App} <- held(), {error, Why} <- [start_driver(App)]] of
+        [] -> ok;
+        Failed -> {error, {drivers_failed, Failed}}
+    end.
 
 start_driver(App) ->
     case application:ensure_all_started(App) of

@@ -10,7 +10,7 @@
 -define(WAIT_MS, 10000). % for the mesh to form and show mnesia
 -define(POLL_MS, 200).
 
-%% Called by hydros:boot/0; returns at once.
+%% The node's mnesia service (hydros_init); returns at once.
 -spec rejoin() -> ok.
 rejoin() ->
     [#{starts := Starts}] = [S || S = #{core := C} <- hydros:status(), C =:= hydros:core()],

@@ -17,7 +17,7 @@
 
 -record(st, {wall, busy = 0.0, base, loads = [], at = never, last = none, placed = #{}}).
 
-%% Under kernel_safe_sup (hydros:boot/0).
+%% A worker service of the node's init (hydros_init), under hydros_sup.
 -spec start_link() -> {ok, pid()} | {error, term()}.
 start_link() ->
     gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).

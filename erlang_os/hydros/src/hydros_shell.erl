@@ -2,7 +2,7 @@
 %% node (hydros:help/0, ps/1, run/4): a bad core number or a node that does
 %% not run is an {error, Reason} that says which, never a crash of the shell.
 -module(hydros_shell).
--export([help/0, ps/1, run/4, top/0, top/1, node_of/1, processes/0, load/0]).
+-export([help/0, ps/1, run/4, top/0, top/1, services/0, services/1, node_of/1, processes/0, load/0]).
 
 -define(PS_ROWS, 20).
 -define(CALL_MS, 10000).
@@ -21,6 +21,7 @@ help() ->
              {"hydros:inject(Core, Fault)", "a fault: halt, node_crash, node_hang, kernel_panic, core_hang, ..."},
              {"hydros:policy(Core[, Policy])", "Core's restart policy: permanent | transient | temporary, intensity, period"},
              {"hydros:devices()", "the devices, their holders, drivers and driver states"},
+             {"hydros:services([Core])", "the node's services: what each requires, its state, when it started"},
              {"hydros:subscribe()", "{hydros, Event} messages: node up, down, restarted, core dead, device moved"},
              {"hydros:state()", "cores, devices and placements as this node last saw them"},
              {"hydros:channels()", "this core's rings to the others: messages, corrupt ones"},
@@ -91,6 +92,41 @@ ps(Core) ->
         Error ->
             Error
     end.
+
+%% The services of this node's init, or of Core's node, dependencies
+%% first: state, when each started and how long it took (ms after its
+%% node's start), tries, what it requires ('after' ones in brackets), and
+%% why it failed.
+-spec services() -> ok.
+services() ->
+    print_services(hydros_init:services()).
+
+-spec services(non_neg_integer()) -> ok | {error, term()}.
+services(Core) ->
+    case call(Core, hydros_init, services, []) of
+        {ok, Services} -> print_services(Services);
+        Error -> Error
+    end.
+
+print_services(Services) ->
+    io:format("~s ~-9s ~-7s ~8s ~6s ~5s  ~s~n",
+              [string:pad("service", 12), "state", "type", "start ms", "took", "tries", "requires"]),
+    [io:format("~s ~-9s ~-7s ~8s ~6s ~5b  ~s~s~n",
+               [string:pad(atom_to_list(N), 12), St, T, opt(started_ms, S), opt(took_ms, S), Tries, deps(R, A), why(S)])
+     || S = #{name := N, state := St, type := T, tries := Tries, requires := R, 'after' := A} <- Services],
+    ok.
+
+opt(Key, S) ->
+    case S of
+        #{Key := V} -> integer_to_list(V);
+        _ -> "-"
+    end.
+
+deps(R, A) ->
+    lists:join(" ", [atom_to_list(D) || D <- R] ++ ["(" ++ atom_to_list(D) ++ ")" || D <- A]).
+
+why(#{state := St, error := E}) when St =/= up -> io_lib:format("  ~0tp", [E]);
+why(_) -> "".
 
 %% This node's processes with what ps/1 shows (run there by ps/1).
 -spec processes() -> [{pid(), [{atom(), term()}]}].

@@ -1,4 +1,4 @@
-%% The restart policy application: started by every node (hydros:boot/0).
+%% The restart policy application: started by every node's init (its policy service).
 -module(hydros_policy_app).
 -behaviour(application).
 -export([start/2, stop/1]).
