@@ -97,17 +97,26 @@ $(ERL_APPS):
 	@mkdir -p $(dir $@)
 	cp $< $@
 # The boot script (bin/start.boot): systools's, for a release of every
-# application in the archive; kernel, stdlib and hydros started.
+# application in the archive; kernel, stdlib and hydros started. REL=DIR
+# adds a user's release (docs/release.md): a REL build is made again
+# every time, since what is in DIR may have changed.
+REL ?=
 RELEASE_STAMP := $(B)/release.stamp
-$(RELEASE_STAMP): tools/mkrelease.py $(ROOTFS_STAMP) $(ERL_BEAMS) $(ERL_APPS)
-	python3 tools/mkrelease.py --lib $(B)/rootfs/lib --lib $(B)/erlang_os/lib $(B)/release
+RELEASE_FILE := $(B)/release-dir
+$(RELEASE_FILE): FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(REL)" | cmp -s - $@ || echo "$(REL)" > $@
+$(RELEASE_STAMP): tools/mkrelease.py $(ROOTFS_STAMP) $(ERL_BEAMS) $(ERL_APPS) $(RELEASE_FILE) $(if $(REL),FORCE)
+	python3 tools/mkrelease.py --lib $(B)/rootfs/lib --lib $(B)/erlang_os/lib \
+	  $(if $(REL),--rel "$(REL)" --args rootfs/etc/hydros) $(B)/release
 	@touch $@
 
-## 6. Boot archive (cpio newc): the ERTS root, our Erlang code, then rootfs/
-##    (what each node runs: etc/hydros/*.args), and the disk image
+## 6. Boot archive (cpio newc): the ERTS root, our Erlang code, rootfs/
+##    (what each node runs: etc/hydros/*.args), then the release (its boot
+##    script, and a user's release with its args), and the disk image
 ROOTFS_SRC := $(shell find rootfs -type f)
 $(B)/archive.cpio: tools/mkcpio.py $(ROOTFS_STAMP) $(ROOTFS_SRC) $(ERL_BEAMS) $(ERL_APPS) $(RELEASE_STAMP)
-	python3 tools/mkcpio.py $(B)/rootfs $(B)/erlang_os $(B)/release rootfs $@
+	python3 tools/mkcpio.py $(B)/rootfs $(B)/erlang_os rootfs $(B)/release $@
 images/hydros.img: $(B)/boot/stage1.bin $(B)/boot/stage2.bin $(B)/kernel.elf $(B)/archive.cpio tools/mkimage.py
 	python3 tools/mkimage.py --stage1 $(B)/boot/stage1.bin --stage2 $(B)/boot/stage2.bin \
 	  --kernel $(B)/kernel.elf --archive $(B)/archive.cpio --cmdline "$(CMDLINE)" -o $@
@@ -170,7 +179,7 @@ faults: deps images/hydros.img
 
 clean:
 	rm -rf $(B)/k $(B)/boot $(B)/unit $(B)/kernel.elf $(B)/archive.cpio images/*.img \
-	  $(B)/erlang_os $(B)/release $(RELEASE_STAMP)
+	  $(B)/erlang_os $(B)/release $(RELEASE_STAMP) $(RELEASE_FILE)
 
 ## 9. Benchmarks against Debian's Linux on the same ERTS (docs/benchmarks.md):
 ##    boot time, distribution between two nodes, restarts, the spawn cost of capabilities

@@ -23,7 +23,7 @@ NEEDS = {"archive": [], "tmp": ["archive"], "drivers": ["archive"], "console": [
          "state": ["archive"], "placer": ["archive", "tmp", "drivers", "console", "state", "policy"],
          "policy": ["archive"],
          "ready": ["archive", "tmp", "drivers", "console", "state", "placer", "policy"],
-         "mesh": ["ready"], "mnesia": ["mesh"]}
+         "mesh": ["ready"], "mnesia": ["mesh"], "release": ["mesh"]}
 UP = re.compile(r"^(?:\[c(\d)\] )?c(\d): init: (\w+) started at (\d+) ms, up in (\d+) ms$", re.M)
 
 
