@@ -99,16 +99,17 @@ $(ERL_APPS):
 # The boot script (bin/start.boot): systools's, for a release of every
 # application in the archive; kernel, stdlib and hydros started. REL=DIR
 # adds a user's release (docs/release.md): a REL build is made again
-# every time, since what is in DIR may have changed.
+# every time, since what is in DIR may have changed. ELIXIR=1: IEx is the
+# console's shell (docs/elixir.md).
 REL ?=
 RELEASE_STAMP := $(B)/release.stamp
 RELEASE_FILE := $(B)/release-dir
 $(RELEASE_FILE): FORCE
 	@mkdir -p $(dir $@)
-	@echo "$(REL)" | cmp -s - $@ || echo "$(REL)" > $@
+	@echo "$(REL) $(ELIXIR)" | cmp -s - $@ || echo "$(REL) $(ELIXIR)" > $@
 $(RELEASE_STAMP): tools/mkrelease.py $(ROOTFS_STAMP) $(ERL_BEAMS) $(ERL_APPS) $(RELEASE_FILE) $(if $(REL),FORCE)
-	python3 tools/mkrelease.py --lib $(B)/rootfs/lib --lib $(B)/erlang_os/lib \
-	  $(if $(REL),--rel "$(REL)" --args rootfs/etc/hydros) $(B)/release
+	python3 tools/mkrelease.py --lib $(B)/rootfs/lib --lib $(B)/erlang_os/lib --args rootfs/etc/hydros \
+	  $(if $(REL),--rel "$(REL)") $(if $(ELIXIR),--iex) $(B)/release
 	@touch $@
 
 ## 6. Boot archive (cpio newc): the ERTS root, our Erlang code, rootfs/

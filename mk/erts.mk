@@ -53,15 +53,19 @@ PATCHED_KERNEL := code_server,file_server,file,erl_erts_errors,erl_kernel_errors
 # the APPS="..." of `make image APPS="ssl ssh"`. The list is kept in a file
 # so that a change of it rebuilds the root.
 OTP_APPS := compiler sasl runtime_tools tools mnesia crypto asn1 public_key $(APPS)
+# ELIXIR=1: Debian's Elixir (1.14, made for OTP 25) on every node as well,
+# and IEx as the console's shell (tools/mkrelease.py --iex; docs/elixir.md).
+ELIXIR ?=
+ELIXIR_APPS := $(if $(ELIXIR),elixir logger iex eex ex_unit)
 OTP_APPS_FILE := $(B)/otp-apps
 $(OTP_APPS_FILE): FORCE
 	@mkdir -p $(dir $@)
-	@echo "$(OTP_APPS)" | cmp -s - $@ || echo "$(OTP_APPS)" > $@
+	@echo "$(OTP_APPS) elixir: $(ELIXIR_APPS)" | cmp -s - $@ || echo "$(OTP_APPS) elixir: $(ELIXIR_APPS)" > $@
 .PHONY: FORCE
 FORCE:
 $(ROOTFS_STAMP): tools/mkrootfs.py $(ERTS_BEAM) $(ERL_BOOT) $(OTP_APPS_FILE)
 	python3 tools/mkrootfs.py --beam $(B)/erts/beam.smp.stripped \
-	  --patched $(B)/otp:kernel:$(PATCHED_KERNEL) --apps "$(OTP_APPS)" $(B)/rootfs
+	  --patched $(B)/otp:kernel:$(PATCHED_KERNEL) --apps "$(OTP_APPS)" --elixir "$(ELIXIR_APPS)" $(B)/rootfs
 	@touch $@
 rootfs: $(ROOTFS_STAMP)
 

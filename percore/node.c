@@ -213,8 +213,9 @@ static int split_lines(char *text, uint64_t len, const char **vec, int max)
  * after the console moved away is an ordinary one) and node.args for the
  * others.
  * One argument a line, the first the program's path; the kernel adds
- * "-sname cN@hydros -hydros core N" at the end (the node's name, and
- * init:get_argument(hydros) for its core). */
+ * "-sname cN@hydros -hydros core N" at the end, or before "-extra" (what
+ * follows it is the program's plain arguments: IEx's, docs/elixir.md),
+ * for the node's name and init:get_argument(hydros), its core. */
 static int read_args(struct node *n, char **text, const char **argv)
 {
     char path[40];
@@ -231,11 +232,13 @@ static int read_args(struct node *n, char **text, const char **argv)
         return -ENOEXEC;
     snprintf(n->core_arg, sizeof(n->core_arg), "%d", n->id);
     snprintf(n->name_arg, sizeof(n->name_arg), "c%d@hydros", n->id);
-    argv[argc++] = "-sname";
-    argv[argc++] = n->name_arg;
-    argv[argc++] = "-hydros";
-    argv[argc++] = "core";
-    argv[argc++] = n->core_arg;
+    const char *ours[] = {"-sname", n->name_arg, "-hydros", "core", n->core_arg};
+    int at = 1;
+    while (at < argc && strcmp(argv[at], "-extra") != 0)
+        at++;
+    memmove(&argv[at + ARRAY_SIZE(ours)], &argv[at], (argc - at) * sizeof(argv[0]));
+    memcpy(&argv[at], ours, sizeof(ours));
+    argc += ARRAY_SIZE(ours);
     argv[argc] = NULL;
     return 0;
 }

@@ -14,6 +14,9 @@ PKGS="$PKGS erlang-runtime-tools erlang-tools erlang-mnesia erlang-crypto erlang
 # rebar3: tests/boot/test_release.py builds examples/hello_rel as a user would
 # (it depends on Debian's whole `erlang`, which is a minute more to install).
 PKGS="$PKGS rebar3"
+# Elixir 1.14 (made for OTP 25): `make image ELIXIR=1` puts it on the nodes;
+# tests/boot/test_elixir.py builds examples/hello_ex with its mix.
+PKGS="$PKGS elixir"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

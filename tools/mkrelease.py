@@ -25,11 +25,14 @@ start.boot), sys.config and vm.args, lib/. Its applications go into the
 archive's /lib (those the image has already must be the same versions),
 its sys.config becomes every node's (-config), with the release named for
 hydros's release service, and vm.args's emulator flags and application
-settings go into every node's args (--args: the args files to extend).
+settings go into every node's args (--args: the args files to extend;
+written only when --rel or --iex changes them).
 A release of another ERTS or OTP, a missing boot file, a sys.config that
 is not a list of {Application, [{Key, Value}]}, or a vm.args line HydrOS
 cannot honour stops the build with a line naming the file.
-Usage: mkrelease.py --lib DIR [--lib DIR...] [--rel DIR --args DIR] OUT"""
+--iex makes IEx the console's shell (Elixir's applications must be in a
+--lib: `make image ELIXIR=1`).
+Usage: mkrelease.py --lib DIR [--lib DIR...] --args DIR [--rel DIR] [--iex] OUT"""
 import argparse
 import glob
 import json
@@ -177,9 +180,10 @@ def vm_args_split(path):
     return emu, init
 
 
-def add_release(apps, rel_dir, out, args_dir):
-    """The user's release into out: its applications in lib/, its sys.config
-    and the args files; returns the applications to load, {name: vsn}."""
+def add_release(apps, rel_dir, out):
+    """The user's release into out: its applications in lib/ and its
+    sys.config; returns the applications to load, {name: vsn}, and what
+    the nodes' args need: (emulator flags, init arguments)."""
     name, vsn, erts, rel_apps, rel, config, config_terms, vm_args = user_release(rel_dir)
     ours = erl("io:put_chars(erlang:system_info(version)), halt().")[1]
     if erts != ours:
@@ -212,6 +216,20 @@ def add_release(apps, rel_dir, out, args_dir):
         f.write("%% %s %s's sys.config (from %s), and the release for hydros's release service.\n[%s].\n"
                 % (name, vsn, config or "none", ",\n ".join("{%s, %s}" % t for t in terms)))
     emu, init = vm_args_split(vm_args) if vm_args else ([], [])
+    consolidated = os.path.join(os.path.dirname(rel), "consolidated")
+    if os.path.isdir(consolidated):  # a mix release's protocols, first on the code path as its boot script has them
+        shutil.copytree(consolidated, os.path.join(rel_out, "consolidated"))
+        init += ["-pa", "/releases/%s/consolidated" % VSN]
+    print("mkrelease: release %s %s: %d applications of its own (%s), started %s%s"
+          % (name, vsn, len(user), ", ".join(sorted(user)), " ".join(a for a, _ in started),
+             "" if nodes_ok is None else " on cores %s" % nodes_ok))
+    return user, emu, init + ["-config", "/releases/%s/sys" % VSN]
+
+
+def write_args(out, args_dir, emu, init, console):
+    """etc/hydros/node.args and console.args of args_dir with emulator flags
+    (before `--`) and init arguments (before the -eval) added, and console
+    (init arguments) after the console's."""
     os.makedirs(os.path.join(out, "etc", "hydros"))
     for fn in ARGS_FILES:
         with open(os.path.join(args_dir, fn)) as f:
@@ -219,13 +237,16 @@ def add_release(apps, rel_dir, out, args_dir):
         i = args.index("--")
         args[i:i] = emu
         j = args.index("-eval")
-        args[j:j] = init + ["-config", "/releases/%s/sys" % VSN]
+        args[j:j] = init
+        if fn == "console.args":
+            args += console
         with open(os.path.join(out, "etc", "hydros", fn), "w") as f:
             f.write("".join(a + "\n" for a in args))
-    print("mkrelease: release %s %s: %d applications of its own (%s), started %s%s"
-          % (name, vsn, len(user), ", ".join(sorted(user)), " ".join(a for a, _ in started),
-             "" if nodes_ok is None else " on cores %s" % nodes_ok))
-    return user
+
+
+# IEx as the console's shell, as Elixir's `iex` script starts it: IEx.CLI
+# as the user process (it runs Elixir's command line, then IEx), no halt.
+IEX = ["-noshell", "-user", "Elixir.IEx.CLI", "-extra", "--no-halt", "+iex"]
 
 
 def check_nodes(hydros, config):
@@ -256,7 +277,7 @@ def rel_text(apps, erts_vsn, user):
     return '{release, {"%s", "%s"}, {erts, "%s"},\n [%s]}.\n' % (NAME, VSN, erts_vsn, entries)
 
 
-def build(libs, out, rel_dir=None, args_dir=None):
+def build(libs, out, args_dir, rel_dir=None, iex=False):
     apps = applications(libs)
     erts_vsn = erl("io:put_chars(erlang:system_info(version)), halt().")[1]
     tmp = out + ".new"
@@ -264,7 +285,11 @@ def build(libs, out, rel_dir=None, args_dir=None):
     rel = os.path.join(tmp, "releases", VSN)  # the archive's /releases/1: hydros.rel, hydros.script
     os.makedirs(rel)
     os.makedirs(os.path.join(tmp, "bin"))
-    user = add_release(apps, rel_dir, tmp, args_dir) if rel_dir else {}
+    user, emu, init = add_release(apps, rel_dir, tmp) if rel_dir else ({}, [], [])
+    if iex and "iex" not in apps:
+        die("--iex: no iex application under %s (make image ELIXIR=1 puts Elixir's in)" % " ".join(libs))
+    if rel_dir or iex:
+        write_args(tmp, args_dir, emu, init, IEX if iex else [])
     with open(os.path.join(rel, NAME + ".rel"), "w") as f:
         f.write(rel_text(apps, erts_vsn, user))
     expr = ('[Rel, Out | Path] = init:get_plain_arguments(), '
@@ -283,10 +308,9 @@ def build(libs, out, rel_dir=None, args_dir=None):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lib", action="append", required=True, help="a directory of NAME-VSN applications")
+    ap.add_argument("--args", required=True, help="the directory of node.args and console.args (--rel, --iex extend them)")
     ap.add_argument("--rel", help="a user's release (rebar3 release, mix release)")
-    ap.add_argument("--args", help="the directory of node.args and console.args that --rel extends")
+    ap.add_argument("--iex", action="store_true", help="IEx as the console's shell (Elixir in the archive)")
     ap.add_argument("out")
     a = ap.parse_args()
-    if a.rel and not a.args:
-        ap.error("--rel needs --args")
-    build(a.lib, a.out.rstrip("/"), a.rel, a.args)
+    build(a.lib, a.out.rstrip("/"), a.args, a.rel, a.iex)

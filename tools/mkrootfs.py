@@ -11,14 +11,17 @@ out as the root directory `/` that its ERTS sees (`-root / -bindir /bin`).
                           code_server, file_server and file check capabilities)
   lib/APP-VSN/ebin        every other application --apps names, from the same
                           installation (Debian's erlang-APP), stripped (which
-                          gzips: loaded on demand, after boot)
+                          gzips: loaded on demand, after boot), and the
+                          Elixir applications --elixir names (Debian's
+                          elixir, made for this OTP: --elixir-lib)
   etc/inetrc, etc/hosts   name lookups from files only: nothing spawns inet_gethost
   dev/null                an empty regular file; the kernel serves it as the null device
   tmp/                    mount point of the per-core tmpfs (-home /tmp)
 
 The directory is built beside OUT and renamed into place, so OUT is always
 whole. Usage: mkrootfs.py [--erl-root /usr/lib/erlang] [--beam FILE]
-                     [--patched SRC_ROOT:APP:MOD,MOD...] [--apps APP,APP...] OUT"""
+                     [--patched SRC_ROOT:APP:MOD,MOD...] [--apps APP,APP...]
+                     [--elixir APP,APP... [--elixir-lib DIR]] OUT"""
 import argparse
 import fcntl
 import os
@@ -115,7 +118,34 @@ def copy_ebin(erl_root, lib, root):
     return dst
 
 
-def build(erl_root, beam, out, patched=(), apps=()):
+def elixir_app(elixir_lib, app):
+    """NAME-VSN of one of Elixir's applications (Debian's `elixir`:
+    /usr/lib/elixir/lib/NAME, unversioned), checked present."""
+    path = os.path.join(elixir_lib, app, "ebin", app + ".app")
+    if not os.path.isfile(path):
+        sys.exit("mkrootfs: Elixir application %s: no %s (Debian's package elixir; tools/deps.sh installs it)"
+                 % (app, path))
+    with open(path) as f:
+        vsn = re.search(r'\{vsn,\s*"([^"]+)"\}', f.read())
+    if not vsn:
+        sys.exit("mkrootfs: %s has no vsn" % path)
+    return "%s-%s" % (app, vsn.group(1))
+
+
+def copy_elixir(elixir_lib, app, root):
+    """Elixir's application app into root's lib/NAME-VSN/ebin, as an OTP
+    application of the installation would be. Returns the copy's path."""
+    lib = elixir_app(elixir_lib, app)
+    src = os.path.join(elixir_lib, app, "ebin")
+    dst = os.path.join(root, "lib", lib, "ebin")
+    os.makedirs(dst)
+    for fn in sorted(os.listdir(src)):
+        if fn.endswith(EBIN_KEEP):
+            shutil.copyfile(os.path.join(src, fn), os.path.join(dst, fn))
+    return dst
+
+
+def build(erl_root, beam, out, patched=(), apps=(), elixir=(), elixir_lib=None):
     lock = open(out + ".lock", "w")  # one mkrootfs at a time per OUT
     fcntl.flock(lock, fcntl.LOCK_EX)
     tmp = out + ".new"
@@ -136,6 +166,7 @@ def build(erl_root, beam, out, patched=(), apps=()):
         lib = app_dir(erl_root, rel, release_apps, app)
         if os.path.join(tmp, "lib", lib, "ebin") not in ebins:  # kernel, stdlib: the boot script's already
             extra.append(copy_ebin(erl_root, lib, tmp))
+    extra += [copy_elixir(elixir_lib, app, tmp) for app in elixir]
     strip_beams(ebins + extra)
     for name, data in (("etc/inetrc", INETRC), ("etc/hosts", HOSTS), ("dev/null", b"")):
         os.makedirs(os.path.join(tmp, os.path.dirname(name)), exist_ok=True)
@@ -156,6 +187,9 @@ if __name__ == "__main__":
     ap.add_argument("--beam", help="static beam.smp to put in bin/")
     ap.add_argument("--patched", action="append", default=[], help="SRC_ROOT:APP:MOD,... compiled over APP's")
     ap.add_argument("--apps", default="", help="APP,APP...: more OTP applications of the installation")
+    ap.add_argument("--elixir", default="", help="APP,APP...: Elixir's applications (elixir, logger, iex...)")
+    ap.add_argument("--elixir-lib", default="/usr/lib/elixir/lib", help="where Elixir's applications are")
     ap.add_argument("out")
     a = ap.parse_args()
-    build(a.erl_root, a.beam, a.out.rstrip("/"), a.patched, [x for x in a.apps.replace(" ", ",").split(",") if x])
+    words = lambda text: [x for x in text.replace(" ", ",").split(",") if x]
+    build(a.erl_root, a.beam, a.out.rstrip("/"), a.patched, words(a.apps), words(a.elixir), a.elixir_lib)

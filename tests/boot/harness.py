@@ -29,10 +29,11 @@ class BootTimeout(AssertionError):
 TEMPORARY = b"{default, temporary}.\n"
 
 
-def variant_archive(name, overlay, release=None):
+def variant_archive(name, overlay, release=None, rootfs=None):
     """The boot archive with the files of `overlay` ({path: bytes, or the
     name of a host file}) added or replaced, e.g. another etc/hydros/console.args;
-    release: another tools/mkrelease.py output than the image's (build/release).
+    release: another tools/mkrelease.py output than the image's (build/release);
+    rootfs: another tools/mkrootfs.py output than the image's (build/rootfs).
     Every node is temporary unless overlay has an etc/hydros/policy.config."""
     out_dir = os.path.join(BUILD, "test-images", name + ".root")
     shutil.rmtree(out_dir, ignore_errors=True)
@@ -46,7 +47,7 @@ def variant_archive(name, overlay, release=None):
             shutil.copy(data, dest)
     archive = os.path.join(BUILD, "test-images", name + ".cpio")
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkcpio.py"),
-                    os.path.join(BUILD, "rootfs"), os.path.join(BUILD, "erlang_os"), os.path.join(ROOT, "rootfs"),
+                    rootfs or os.path.join(BUILD, "rootfs"), os.path.join(BUILD, "erlang_os"), os.path.join(ROOT, "rootfs"),
                     release or os.path.join(BUILD, "release"), out_dir, archive],
                    check=True)
     return archive

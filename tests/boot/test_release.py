@@ -39,7 +39,7 @@ def built_release():
 def mkrelease(rel, out):
     return subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkrelease.py"),
                            "--lib", os.path.join(BUILD, "rootfs", "lib"), "--lib", os.path.join(BUILD, "erlang_os", "lib"),
-                           "--rel", rel, "--args", os.path.join(ROOT, "rootfs", "etc", "hydros"), out],
+                           "--args", os.path.join(ROOT, "rootfs", "etc", "hydros"), "--rel", rel, out],
                           capture_output=True, text=True)
 
 
