@@ -106,16 +106,19 @@ def du(path):
     return total
 
 
-def copy_ebin(erl_root, lib, root):
-    """lib/LIB/ebin of the installation into root: its code and application
-    files. Returns the copy's path."""
-    src = os.path.join(erl_root, "lib", lib, "ebin")
-    dst = os.path.join(root, "lib", lib, "ebin")
+def copy_ebin_dir(src, dst):
+    """The code and application files of the ebin directory src into dst
+    (made). Returns dst."""
     os.makedirs(dst)
     for fn in sorted(os.listdir(src)):
         if fn.endswith(EBIN_KEEP):
             shutil.copyfile(os.path.join(src, fn), os.path.join(dst, fn))
     return dst
+
+
+def copy_ebin(erl_root, lib, root):
+    """lib/LIB/ebin of the installation into root. Returns the copy's path."""
+    return copy_ebin_dir(os.path.join(erl_root, "lib", lib, "ebin"), os.path.join(root, "lib", lib, "ebin"))
 
 
 def elixir_app(elixir_lib, app):
@@ -135,14 +138,8 @@ def elixir_app(elixir_lib, app):
 def copy_elixir(elixir_lib, app, root):
     """Elixir's application app into root's lib/NAME-VSN/ebin, as an OTP
     application of the installation would be. Returns the copy's path."""
-    lib = elixir_app(elixir_lib, app)
-    src = os.path.join(elixir_lib, app, "ebin")
-    dst = os.path.join(root, "lib", lib, "ebin")
-    os.makedirs(dst)
-    for fn in sorted(os.listdir(src)):
-        if fn.endswith(EBIN_KEEP):
-            shutil.copyfile(os.path.join(src, fn), os.path.join(dst, fn))
-    return dst
+    return copy_ebin_dir(os.path.join(elixir_lib, app, "ebin"),
+                         os.path.join(root, "lib", elixir_app(elixir_lib, app), "ebin"))
 
 
 def build(erl_root, beam, out, patched=(), apps=(), elixir=(), elixir_lib=None):

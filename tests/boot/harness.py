@@ -193,6 +193,11 @@ class Boot:
         with self.lock:
             return self.output.decode("utf-8", "replace").replace("\r", "")
 
+    def since(self, mark):
+        """The console output past a mark()."""
+        with self.lock:
+            return self.output[mark:].decode("utf-8", "replace").replace("\r", "")
+
     def elapsed(self):
         return time.monotonic() - self.t0
 

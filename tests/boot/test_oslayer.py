@@ -5,14 +5,17 @@ is kept busy; the other policies put a process on a given core, or not
 beside a given process; a bad policy is an error; a placed process whose
 node dies is reported to its monitor like any remote process. The
 operator's commands (help, top, ps, run) against a live node, a dead node and
-a bad argument. State events: a subscriber hears a node die and come
-back, and a device move."""
+a bad argument; top refreshes until Enter and the shell goes on. State:
+every node's load, and events: a subscriber hears a node die and come back,
+and a device move."""
 import re
 import unittest
 
 from shell import ShellTestCase
 from test_dist import last_line, squeeze
 
+# The shell's next prompt, at the start of a line.
+PROMPT_AFTER = r"^(?:\(c0@hydros\))?%d> "
 NODES = ["c0@hydros", "c1@hydros", "c2@hydros", "c3@hydros"]
 
 # Spawns N processes that wait for `stop`: how many landed on each node.
@@ -53,8 +56,8 @@ class OsLayer(ShellTestCase):
         counts, reply = self.counts(300)
         print("  hydros:spawn/1 x 300 with c2 kept busy: %s" % reply, flush=True)
         self.assertLess(counts.get("c2@hydros", 0), 30, reply)
-        top = self.sh.eval("hydros:top().")
-        print("  hydros:top():\n" + top, flush=True)
+        top = self.sh.eval("hydros:top(0).")
+        print("  hydros:top(0):\n" + top, flush=True)
         cpu = {int(c): int(p) for c, p in re.findall(r"^c(\d) +running +(\d+) ", top, re.M)}
         self.assertEqual(sorted(cpu), [0, 1, 2, 3], top)
         self.assertGreaterEqual(cpu[2], 90, top)
@@ -99,7 +102,7 @@ class OsLayer(ShellTestCase):
         self.assertEqual(last_line(self.sh.eval("hydros:kill(3), timer:sleep(500), ok.")), "ok")
         self.assertEqual(self.eval("{hydros:ps(3), hydros:run(3, erlang, node, []), hydros:top(x)}."),
                          "{{error,{not_running,3,node_dead}},{error,{not_running,3,node_dead}},{error,{bad_seconds,x}}}")
-        self.assertRegex(self.sh.eval("hydros:top()."), r"\nc3 +node_dead +- +\d+ +- +- +0\n")
+        self.assertRegex(self.sh.eval("hydros:top(0)."), r"\nc3 +node_dead +- +- +\d+ +- +- +0\n")
         self.restart(3)
 
     def test_6_state_events(self):
@@ -119,6 +122,26 @@ class OsLayer(ShellTestCase):
         self.assertEqual(self.eval("#{cores := Cs, devices := Ds} = hydros:state(), {length(Cs), lists:keyfind(post, 1, Ds)}."),
                          "{4,{post,0}}")
         self.assertEqual(self.eval("hydros:unsubscribe()."), "ok")
+
+    def test_7_top_refreshes_until_enter(self):
+        mark = self.sh.boot.mark()
+        self.sh.boot.send("hydros:top().\n")
+        header = r"^core +state +cpu% +reds/s +mem KiB +runq +processes +restarts\n"
+        self.sh.boot.expect(r"(?:%s(?:.*\n)*?){3}" % header, 30, after=mark)
+        self.assertIsNone(re.search(PROMPT_AFTER % (self.sh.prompt + 1), self.sh.boot.since(mark), re.M))
+        mark = self.sh.boot.mark()
+        self.sh.boot.send("\n")
+        self.sh.boot.expect(PROMPT_AFTER % (self.sh.prompt + 1), 30, after=mark)
+        self.sh.settle()
+        self.assertEqual(self.eval("6 * 7."), "42")
+        tables = self.sh.eval("hydros:top(2).").count("restarts\n")
+        self.assertEqual(tables, 3)
+
+    def test_8_state_has_every_nodes_load(self):
+        reply = self.eval("#{loads := L} = hydros:state(), "
+                          "[{N, is_float(B), R > 0, M > 0, Q >= 0} || {N, #{busy := B, reductions_per_s := R, "
+                          "memory_kib := M, run_queue := Q}} <- lists:sort(maps:to_list(L))].")
+        self.assertEqual(reply, "[" + ",".join("{%s,true,true,true,true}" % n for n in NODES) + "]")
 
 
 if __name__ == "__main__":

@@ -263,16 +263,21 @@ unsubscribe() ->
     hydros_state:unsubscribe().
 
 %% The machine as this node last read it: #{cores => status(), devices =>
-%% [{Device, Core}], placed => placed()}.
+%% [{Device, Core}], placed => placed()}, and every running node's load
+%% now: loads => #{Node => #{busy, processes, run_queue, reductions_per_s,
+%% memory_kib}} (a node that does not answer within a second is left out).
 state() ->
-    maps:put(placed, placed(), hydros_state:state()).
+    Nodes = [node() | erlang:nodes()],
+    Loads = maps:from_list([{N, F} || {N, {ok, F}} <- lists:zip(Nodes, erpc:multicall(Nodes, hydros_placer, figures,
+                                                                                     [], 1000))]),
+    maps:merge(hydros_state:state(), #{placed => placed(), loads => Loads}).
 
 %% The operator's commands, a line each (hydros_shell).
 help() ->
     hydros_shell:help().
 
-%% Every core: state, CPU, memory, run queue, processes, restarts; top/1
-%% refreshes it every second for Seconds.
+%% Every core: state, CPU, reductions/s, memory, run queue, processes,
+%% restarts, refreshed every second until Enter; top/1 for Seconds.
 top() ->
     hydros_shell:top().
 

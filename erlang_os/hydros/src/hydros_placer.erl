@@ -8,14 +8,14 @@
 %% by policy (hydros_place). Its decisions are counted (placed/0).
 -module(hydros_placer).
 -behaviour(gen_server).
--export([start_link/0, place/1, load/0, placed/0]).
+-export([start_link/0, place/1, load/0, figures/0, placed/0]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 -define(SAMPLE_MS, 500). % this node's utilization, over that long
 -define(FRESH_MS, 200).  % other nodes' loads, trusted that long
 -define(ASK_MS, 1000).
 
--record(st, {wall, busy = 0.0, base, loads = [], at = never, last = none, placed = #{}}).
+-record(st, {wall, busy = 0.0, reds, reds_per_s = 0, base, loads = [], at = never, last = none, placed = #{}}).
 
 %% A worker service of the node's init (hydros_init), under hydros_sup.
 -spec start_link() -> {ok, pid()} | {error, term()}.
@@ -27,10 +27,17 @@ start_link() ->
 place(Policy) ->
     gen_server:call(?MODULE, {place, Policy}).
 
-%% This node's load.
+%% This node's load, as placement weighs it.
 -spec load() -> hydros_place:load().
 load() ->
     gen_server:call(?MODULE, load).
+
+%% What top and hydros:state() show of this node: its load, with its run
+%% queue, reductions a second (over the last sample) and memory.
+-spec figures() -> #{busy := float(), processes := non_neg_integer(), run_queue := non_neg_integer(),
+                     reductions_per_s := non_neg_integer(), memory_kib := non_neg_integer()}.
+figures() ->
+    gen_server:call(?MODULE, figures).
 
 %% How many processes this node's callers placed on each node.
 -spec placed() -> #{node() => pos_integer()}.
@@ -40,10 +47,13 @@ placed() ->
 init([]) ->
     _ = erlang:system_flag(scheduler_wall_time, true),
     erlang:send_after(?SAMPLE_MS, self(), sample),
-    {ok, #st{wall = wall(), base = erlang:system_info(process_count)}}.
+    {ok, #st{wall = wall(), reds = reductions(), base = erlang:system_info(process_count)}}.
 
 handle_call(load, _From, St) ->
     {reply, own_load(St), St};
+handle_call(figures, _From, St = #st{reds_per_s = Reds}) ->
+    {reply, (own_load(St))#{processes := erlang:system_info(process_count), run_queue => erlang:statistics(run_queue),
+                            reductions_per_s => Reds, memory_kib => erlang:memory(total) div 1024}, St};
 handle_call({place, Policy}, _From, St0) ->
     St = #st{loads = Loads, last = Last} = fresh(St0),
     case hydros_place:choose(Policy, Loads, Last) of
@@ -61,12 +71,14 @@ handle_call(placed, _From, St) ->
 handle_cast(_, St) ->
     {noreply, St}.
 
-handle_info(sample, St = #st{wall = Old}) ->
+handle_info(sample, St = #st{wall = Old, reds = OldReds}) ->
     erlang:send_after(?SAMPLE_MS, self(), sample),
     New = wall(),
     {Active, Total} = lists:foldl(fun({{I, A1, T1}, {I, A0, T0}}, {A, T}) -> {A + A1 - A0, T + T1 - T0} end,
                                   {0, 0}, lists:zip(New, Old)),
-    {noreply, St#st{wall = New, busy = case Total of 0 -> 0.0; _ -> Active / Total end}};
+    Reds = reductions(),
+    {noreply, St#st{wall = New, busy = case Total of 0 -> 0.0; _ -> Active / Total end,
+                    reds = Reds, reds_per_s = (Reds - OldReds) * 1000 div ?SAMPLE_MS}};
 handle_info(_, St) ->
     {noreply, St}.
 
@@ -84,6 +96,12 @@ fresh(St = #st{at = At}) ->
 
 own_load(#st{busy = Busy, base = Base}) ->
     #{busy => Busy, processes => max(0, erlang:system_info(process_count) - Base)}.
+
+%% The node's reductions so far (the total: the "since last call" half of
+%% statistics(reductions) is shared with every other caller).
+reductions() ->
+    {Total, _} = erlang:statistics(reductions),
+    Total.
 
 %% The normal schedulers' {Id, Active, Total} (not the dirty ones, which a
 %% process that keeps a CPU busy leaves idle).

@@ -2,7 +2,7 @@
 %% node (hydros:help/0, ps/1, run/4): a bad core number or a node that does
 %% not run is an {error, Reason} that says which, never a crash of the shell.
 -module(hydros_shell).
--export([help/0, ps/1, run/4, top/0, top/1, services/0, services/1, node_of/1, processes/0, load/0]).
+-export([help/0, ps/1, run/4, top/0, top/1, services/0, services/1, node_of/1, processes/0]).
 
 -define(PS_ROWS, 20).
 -define(CALL_MS, 10000).
@@ -11,7 +11,8 @@
 -spec help() -> ok.
 help() ->
     Lines = [{"hydros:nodes()", "every core: state, heartbeat, memory, partition, why it died"},
-             {"hydros:top([Seconds])", "every core: state, CPU, memory, run queue, processes, restarts (refreshed each second)"},
+             {"hydros:top([Seconds])", "every core: state, CPU, reductions/s, memory, run queue, processes, restarts, "
+                                       "refreshed each second until Enter (or for Seconds)"},
              {"hydros:ps(Core)", "the busiest processes of Core's node"},
              {"hydros:run(Core, M, F, A)", "apply(M, F, A) on Core's node"},
              {"hydros:spawn(Fun[, Opts])", "Fun on the least loaded node (#{policy => round_robin | {core, C} | {not_with, Pid}})"},
@@ -30,39 +31,54 @@ help() ->
     ok.
 
 %% A table of every core: its state, its node's CPU use (the schedulers'
-%% utilization over the last half second), memory, run queue, processes,
-%% and restarts. top(Seconds) prints it again every second for that long
-%% (the console gives no key before a line, so it ends by itself).
+%% utilization over the last half second), reductions a second, memory,
+%% run queue, processes, and restarts, printed again every second until
+%% the operator presses Enter (the console's line discipline gives a key
+%% only with its line). top(Seconds) refreshes it for that many seconds
+%% instead, reading nothing (a read left waiting would take the next
+%% command's line).
 -spec top() -> ok.
 top() ->
-    top(0).
+    Shell = self(),
+    GL = group_leader(),
+    Reader = spawn_link(fun() -> Shell ! {?MODULE, key, io:get_line(GL, "")} end),
+    refresh(fun(Wait) -> receive {?MODULE, key, _} -> stop after Wait -> {again, Wait} end end, 1000),
+    unlink(Reader),
+    ok.
 
--spec top(non_neg_integer()) -> ok.
+-spec top(non_neg_integer()) -> ok | {error, term()}.
 top(Seconds) when is_integer(Seconds), Seconds >= 0 ->
-    Status = hydros:status(),
-    Nodes = [N || #{core := C, state := running} <- Status, {ok, N} <- [node_of(C)]],
-    Loads = maps:from_list([{N, L} || {N, {ok, L}} <- lists:zip(Nodes, erpc:multicall(Nodes, ?MODULE, load, [], ?CALL_MS))]),
-    io:format("~-5s ~-9s ~5s ~10s ~6s ~9s ~8s~n", ["core", "state", "cpu%", "mem KiB", "runq", "processes", "restarts"]),
-    [io:format("c~-4b ~-9s ~5s ~10b ~6s ~9s ~8b~n",
-               [C, S, field(L, busy), M, field(L, run_queue), field(L, processes), max(0, Starts - 1)])
-     || #{core := C, state := S, memory_kib := M, starts := Starts} <- Status,
-        L <- [maps:get(list_to_atom("c" ++ integer_to_list(C) ++ "@hydros"), Loads, none)]],
-    case Seconds of
-        0 -> ok;
-        _ -> timer:sleep(1000), io:format("~n"), top(Seconds - 1)
-    end;
+    refresh(fun(0) -> stop;
+               (Left) -> timer:sleep(1000), {again, Left - 1}
+            end, Seconds);
 top(Seconds) ->
     {error, {bad_seconds, Seconds}}.
 
+%% The table, then Next(State) says whether to print it again.
+refresh(Next, State0) ->
+    table(),
+    case Next(State0) of
+        stop -> ok;
+        {again, State} -> io:format("~n"), refresh(Next, State)
+    end.
+
+table() ->
+    Status = hydros:status(),
+    Nodes = [N || #{core := C, state := running} <- Status, {ok, N} <- [node_of(C)]],
+    Figures = maps:from_list([{N, F} || {N, {ok, F}} <- lists:zip(Nodes, erpc:multicall(Nodes, hydros_placer, figures,
+                                                                                       [], ?CALL_MS))]),
+    io:format("~-5s ~-9s ~5s ~9s ~10s ~6s ~9s ~8s~n",
+              ["core", "state", "cpu%", "reds/s", "mem KiB", "runq", "processes", "restarts"]),
+    [io:format("c~-4b ~-9s ~5s ~9s ~10b ~6s ~9s ~8b~n",
+               [C, S, field(F, busy), field(F, reductions_per_s), M, field(F, run_queue), field(F, processes),
+                max(0, Starts - 1)])
+     || #{core := C, state := S, memory_kib := M, starts := Starts} <- Status,
+        F <- [maps:get(list_to_atom("c" ++ integer_to_list(C) ++ "@hydros"), Figures, none)]],
+    ok.
+
 field(none, _) -> "-";
 field(#{busy := B}, busy) -> integer_to_list(round(B * 100));
-field(L, Key) -> integer_to_list(maps:get(Key, L)).
-
-%% This node's figures for top/1 (run there).
--spec load() -> #{busy := float(), run_queue := non_neg_integer(), processes := non_neg_integer()}.
-load() ->
-    #{busy := Busy} = hydros_placer:load(),
-    #{busy => Busy, run_queue => erlang:statistics(run_queue), processes => erlang:system_info(process_count)}.
+field(F, Key) -> integer_to_list(maps:get(Key, F)).
 
 %% The node of Core, if it runs: {ok, Node}, or why not.
 -spec node_of(term()) -> {ok, node()} | {error, term()}.
