@@ -8,16 +8,20 @@ Times are wall-clock seconds from the emulator's start, the only clock that
 means anything under TCG."""
 import os
 import re
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import tty
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 IMAGE = os.path.join(ROOT, "images", "hydros.img")
 BUILD = os.path.join(ROOT, "build")
+# Typing into Bochs: bytes at a time, and seconds between them (send()).
+BOCHS_BURST, BOCHS_BURST_GAP = 8, 0.05
 
 
 class BootTimeout(AssertionError):
@@ -125,6 +129,10 @@ class Boot:
             self.proc.kill()
         if self.proc:
             self.proc.wait()
+        if self.emulator != "qemu":
+            self.pump.join()  # it ends once the emulator has and the master is drained
+            os.close(self.pty_slave)
+            os.close(self.pty)
         log = os.path.join(BUILD, "test-logs")
         os.makedirs(log, exist_ok=True)
         with open(os.path.join(log, self.name + ".log"), "wb") as f:
@@ -141,20 +149,24 @@ class Boot:
         threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True).start()
 
     def _start_bochs(self):
-        serial = os.path.join(self.tmp, "com1.txt")
-        open(serial, "wb").close()
+        # COM1 on a pseudo-terminal (Bochs's "term" mode): the guest's bytes
+        # come out of its master, and send() types into it.
+        self.pty, slave = os.openpty()
+        tty.setraw(slave)  # Bochs's reads and writes pass every byte as is
+        self.pty_slave = slave  # held open: the master reads EOF without it
         image = os.path.join(self.tmp, "disk.img")  # Bochs writes a lock beside its disk
         shutil.copyfile(self.image, image)
         cfg = os.path.join(self.tmp, "bochsrc")
         with open(cfg, "w") as f:  # extra: more bochsrc lines
-            f.write(bochsrc(image, self.smp, self.mem, serial) + "".join(line + "\n" for line in self.extra))
+            f.write(bochsrc(image, self.smp, self.mem, os.ttyname(slave)) + "".join(line + "\n" for line in self.extra))
         cmds = os.path.join(self.tmp, "cmds")
         with open(cmds, "w") as f:
             f.write("c\n")
         self.proc = subprocess.Popen(["bochs", "-q", "-f", cfg, "-rc", cmds], cwd=self.tmp,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        threading.Thread(target=self._tail, args=(serial,), daemon=True).start()
+        self.pump = threading.Thread(target=self._pump_pty, daemon=True)
+        self.pump.start()
 
     def _pump(self, stream):
         while True:
@@ -163,25 +175,33 @@ class Boot:
                 break
             self._append(data)
 
-    def _tail(self, path):
-        with open(path, "rb") as f:
-            while self.proc.poll() is None:
-                data = f.read()
-                if data:
-                    self._append(data)
-                else:
-                    time.sleep(0.05)
-            self._append(f.read())
+    def _pump_pty(self):
+        while True:
+            ready = select.select([self.pty], [], [], 0.1)[0]
+            if ready:
+                self._append(os.read(self.pty, 4096))
+            elif self.proc.poll() is not None:
+                break
 
     def _append(self, data):
         with self.lock:
             self.output += data
             self.lock.notify_all()
 
-    # ---- typing on the console (QEMU only: Bochs reads no input here)
+    # ---- typing on the console
     def send(self, text):
-        self.proc.stdin.write(text.encode())
-        self.proc.stdin.flush()
+        if self.emulator == "qemu":
+            self.proc.stdin.write(text.encode())
+            self.proc.stdin.flush()
+            return
+        # Bochs fills the UART's 16-byte FIFO as fast as the line runs and
+        # drops what overflows it, and the kernel drains it once a tick:
+        # type at most BOCHS_BURST bytes a tick (Bochs's clock follows the
+        # host's).
+        data = text.encode()
+        for i in range(0, len(data), BOCHS_BURST):
+            os.write(self.pty, data[i:i + BOCHS_BURST])
+            time.sleep(BOCHS_BURST_GAP)
 
     def mark(self):
         """A position in the console output; expect(..., after=mark) looks only past it."""
@@ -229,7 +249,7 @@ class Boot:
         return t
 
 
-def bochsrc(image, cpus, mem, serial):
+def bochsrc(image, cpus, mem, com1_tty):
     megs = int(mem[:-1]) * (1024 if mem.endswith("G") else 1)
     return "\n".join([
         "megs: %d" % megs,
@@ -239,7 +259,7 @@ def bochsrc(image, cpus, mem, serial):
         "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
         "ata0-master: type=disk, path=%s, mode=flat" % image,
         "boot: disk",
-        "com1: enabled=1, mode=file, dev=%s" % serial,
+        "com1: enabled=1, mode=term, dev=%s" % com1_tty,
         'display_library: rfb, options="timeout=0"',
         "clock: sync=realtime, time0=local",
         "speaker: enabled=0",

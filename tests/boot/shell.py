@@ -1,6 +1,6 @@
 """The Erlang shell on node 0's console, driven as a person would type at it.
 
-A Shell boots the image under QEMU (one core), waits for the first `1> `
+A Shell boots the image under QEMU or Bochs, waits for the first `1> `
 prompt, then types one expression at a time. What comes back is only the
 REPLY: the console echoes what is typed (the kernel's line discipline), so
 every check anchors the echo right at the mark taken before typing and
@@ -12,7 +12,7 @@ import unittest
 
 from harness import Boot, policy_image
 
-BOOT_TIMEOUT = 60
+BOOT_TIMEOUT = {"qemu": 60, "bochs": 300}  # Bochs interprets every instruction
 BANNER = r"^Eshell V13\.1\.5  \(abort with \^G\)\n"
 PROMPT = r"(?:\(c\d+@hydros\))?(?P<n>\d+)> "  # the node is named: (c0@hydros)1>
 AGAIN = r"(?:\(c\d+@hydros\))?\d+> "  # the same, printed again
@@ -39,24 +39,25 @@ def echo(expr):
 
 
 class Shell:
-    def __init__(self, name, image=None, smp=1, extra=()):
+    def __init__(self, name, image=None, smp=1, extra=(), emulator="qemu", mem="2G"):
         """image: by default the image with every node temporary (a node a
         test kills stays dead until the test restarts it)."""
-        self.boot = Boot("qemu", smp=smp, image=image or policy_image("temporary"), name=name, extra=extra)
+        self.boot = Boot(emulator, smp=smp, mem=mem, image=image or policy_image("temporary"), name=name, extra=extra)
         self.smp = smp
+        self.boot_timeout = BOOT_TIMEOUT[emulator]
         self.prompt = 0
 
     # ---- starting and stopping
     def start(self):
         self.boot.__enter__()
         try:
-            self.boot.expect(BANNER + r"(?:.*\n)*?" + PROMPT, BOOT_TIMEOUT)
-            self.boot.expect(BOOTED, BOOT_TIMEOUT)
+            self.boot.expect(BANNER + r"(?:.*\n)*?" + PROMPT, self.boot_timeout)
+            self.boot.expect(BOOTED, self.boot_timeout)
             # Other cores' lines reach the console whenever core 0 drains their
             # log rings: wait for every node's boot line before typing, so that
             # none lands between a typed expression and its echo.
             for k in range(1, self.smp):
-                self.boot.expect(r"^\[c%d\] c%d: c%d@hydros on core %d up" % (k, k, k, k), BOOT_TIMEOUT)
+                self.boot.expect(r"^\[c%d\] c%d: c%d@hydros on core %d up" % (k, k, k, k), self.boot_timeout)
         except BaseException:
             self.stop()
             raise
@@ -132,16 +133,17 @@ class Shell:
 
 class ShellTestCase(unittest.TestCase):
     """One booted shell for the whole class, named NAME, on SMP cores (the
-    image IMAGE, QEMU's EXTRA arguments), and once MESH (node names) is
-    given, with those nodes connected; every test starts with no bound
-    variables."""
+    image IMAGE, the EMULATOR's EXTRA arguments, MEM of memory), and once
+    MESH (node names) is given, with those nodes connected; every test
+    starts with no bound variables."""
     NAME = None
     CHECK_TIMEOUT = 30
-    SMP, IMAGE, EXTRA, MESH = 1, None, (), None
+    SMP, IMAGE, EXTRA, MESH, EMULATOR, MEM = 1, None, (), None, "qemu", "2G"
 
     @classmethod
     def setUpClass(cls):
-        cls.sh = Shell(cls.NAME, image=cls.IMAGE, smp=cls.SMP, extra=cls.EXTRA).start()
+        cls.sh = Shell(cls.NAME, image=cls.IMAGE, smp=cls.SMP, extra=cls.EXTRA, emulator=cls.EMULATOR,
+                       mem=cls.MEM).start()
         if cls.MESH:
             from test_dist import wait_for_mesh  # test_dist imports this module
             wait_for_mesh(unittest.TestCase(), cls.sh, cls.MESH)

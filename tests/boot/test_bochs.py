@@ -1,5 +1,7 @@
 """Bochs (2.7, its own BIOS, IDE disk) boots the same image with 4 CPUs,
-and its watchdog finds a core hung with interrupts off there too (Bochs
+its 4 nodes come up in a full mesh, and the shell on its console (typed
+into through a pseudo-terminal) reaches every node. Its watchdog finds a
+core hung with interrupts off there too (Bochs
 delivers the NMI probe to a CPU in cli; hlt-free loops as QEMU does). The
 restart policy then restarts the dead cores whole: the application cores
 by INIT-SIPI, core 0 through rombios's warm reset. The drivers of the
@@ -12,8 +14,27 @@ import time
 import unittest
 
 from harness import ROOT, Boot, node_args_then, variant_archive, variant_image
+from shell import ShellTestCase
+from test_dist import squeeze
 
 TIMEOUT = 180
+
+
+class BochsShell(ShellTestCase):
+    NAME, SMP, EMULATOR, MEM = "bochs-shell", 4, "bochs", "512M"
+    MESH = ["c0@hydros", "c1@hydros", "c2@hydros", "c3@hydros"]
+    CHECK_TIMEOUT = 120
+
+    def test_every_node_reached_from_the_shell(self):
+        self.check("lists:sort(nodes()).", "[c1@hydros,c2@hydros,c3@hydros]")
+        self.check("[rpc:call(N, hydros, core, []) || N <- lists:sort(nodes())].", "[1,2,3]")
+        self.check("lists:sort([A || {A, _, _} <- rpc:call(c3@hydros, application, which_applications, [])]).",
+                   "[hydros,hydros_policy,kernel,stdlib]")
+
+    def test_top_shows_every_core_running(self):
+        top = self.sh.eval("hydros:top(0).", self.CHECK_TIMEOUT)
+        print("  Bochs, hydros:top(0):\n" + top, flush=True)
+        self.assertEqual(re.findall(r"^c(\d) +running +\d+ ", top, re.M), ["0", "1", "2", "3"], top)
 
 
 class BochsSmp(unittest.TestCase):
@@ -24,8 +45,8 @@ class BochsSmp(unittest.TestCase):
             b.expect(r"^timer: 4 of 4 cores ticking$", TIMEOUT)
 
     def test_bochs_core_hang_and_panic(self):
-        # Faults from the kernel command line (Bochs takes no console input
-        # here), 100 ms after each node starts booting.
+        # Faults from the kernel command line, 100 ms after each node starts
+        # booting.
         image = variant_image("bochs-faults", cmdline="inject=2:core_hang@100,1:kernel_panic@100")
         with Boot("bochs", smp=4, mem="512M", image=image, name="bochs-faults") as b:
             b.expect(r"^\*\*\* core 1 stopped \(panic: injected kernel panic\)", TIMEOUT)
@@ -49,13 +70,17 @@ class BochsSmp(unittest.TestCase):
             self.assertNotRegex(b.text(), r"\*\*\* core [123]|node [123]: crashed")
 
 
-# Core 1's node holds the clock, the PIT, PCI and COM2 (Bochs takes no
-# console input here), uses each through its driver and says what it got,
+# Core 1's node holds the clock, the PIT, PCI and COM2, uses each through its driver and says what it got,
 # a short line each (the console breaks long lines).
 DRIVERS = ("[io:format(\"bochs ~s: ~w~n\", [N, R]) || {N, R} <- [{rtc, rtc:now()}, {pit, pit:one_shot(11932)}, "
            "{pci, [{V, D} || #{vendor := V, device_id := D} <- pci:list()]}, "
            "{uart, uart16550:write(com2, <<\"c1 drives COM2 on Bochs\\n\">>)}, "
            "{settings, maps:values(element(2, uart16550:settings(com2)))}]]")
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
 
 
 class BochsDrivers(unittest.TestCase):
@@ -82,9 +107,9 @@ class BochsDrivers(unittest.TestCase):
             self.assertTrue(1000 < pit < 1000000, pit)
             self.assertIn("{32902,4663}", pci)  # 8086:1237, the i440FX host bridge
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and b"COM2" not in open(com2, "rb").read():
+            while time.monotonic() < deadline and b"COM2" not in read(com2):
                 time.sleep(0.5)
-            self.assertEqual(open(com2, "rb").read(), b"c1 drives COM2 on Bochs\n")
+            self.assertEqual(read(com2), b"c1 drives COM2 on Bochs\n")
 
 
 if __name__ == "__main__":
