@@ -5,7 +5,8 @@
 # under build/; a second run with nothing changed returns at once.
 #   build/otp-src/   apt-get source, pristine (Debian's patches applied by dpkg-source)
 #   build/otp/       the build tree: a copy with beam-patches applied, configured, built
-#   build/erts/      beam.smp, beam.smp.stripped, fetch/configure/make logs
+#   build/erts/      beam.smp, beam.smp.stripped, fetch/configure/make logs,
+#                    drivers/ (OTP's port drivers linked in: OTP_DRIVERS)
 #   build/openssl/       libcrypto for the crypto NIF (tools/build-openssl.sh, run first)
 # Environment: ERTS_STATIC_DRIVERS="/abs/a.a,/abs/b.a" links static port drivers
 # in (`--enable-static-drivers=`); JOBS overrides make's -j (default: nproc);
@@ -46,7 +47,11 @@ CONFIGURE_FLAGS=(
     --without-common_test --without-megaco --without-snmp
     ac_cv_header_sys_timerfd_h=no
 )
-[ -z "$STATIC_DRIVERS" ] || CONFIGURE_FLAGS+=("--enable-static-drivers=$STATIC_DRIVERS")
+# OTP's own port drivers that we link in as well (a node loads no shared
+# library): trace_file_drv, which fprof and dbg:trace_port(file, ...) open.
+# Built from the fetched source (build_otp_drivers) into build/erts*/drivers.
+OTP_DRIVERS=$OUT/drivers/trace_file_drv.a
+CONFIGURE_FLAGS+=("--enable-static-drivers=${STATIC_DRIVERS:+$STATIC_DRIVERS,}$OTP_DRIVERS")
 
 say() { printf '[erts %s] %s\n' "$(date +%T)" "$*"; }
 die() { printf 'build-erts: %s\n' "$*" >&2; exit 1; }
@@ -125,6 +130,22 @@ copy_own_sources() {
     done
 }
 
+# OTP's drivers in OTP_DRIVERS, each NAME.a from NAME.c of the source with
+# NAME_driver_init (DRIVER_INIT under -DSTATIC_ERLANG_DRIVER), as
+# --enable-static-drivers wants them. Headers: the same release's erlang-dev.
+build_otp_drivers() {
+    local a name src
+    mkdir -p "$OUT/drivers"
+    for a in $OTP_DRIVERS; do
+        name=$(basename "$a" .a)
+        src=$(find "$TREE/lib" -path "*/c_src/$name.c" | head -1)
+        [ -n "$src" ] || die "no $name.c in $TREE/lib"
+        musl-gcc -std=gnu11 -O2 -g -DSTATIC_ERLANG_DRIVER -I/usr/lib/erlang/usr/include \
+            -c -o "$OUT/drivers/$name.o" "$src"
+        rm -f "$a" && ar rcsD "$a" "$OUT/drivers/$name.o"
+    done
+}
+
 # 4. configure, again only when the flags changed.
 configure_tree() {
     if [ "$(cat "$TREE/.hydros-configured" 2>/dev/null)" != "${CONFIGURE_FLAGS[*]}" ]; then
@@ -191,6 +212,7 @@ main() {
     [ "$(cat "$TREE/.hydros-version" 2>/dev/null)" = "$VERSION" ] || fresh_tree
     apply_patches
     copy_own_sources
+    build_otp_drivers
     export ERL_TOP=$TREE
     configure_tree
     build_emulator

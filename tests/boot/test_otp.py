@@ -3,7 +3,7 @@ the standard applications of the release are in the image (compiler,
 sasl, runtime_tools, tools, mnesia, crypto, asn1, public_key); c/1
 compiles a module written to the node's /tmp and runs it, nl/1 loads it on
 every node, l/1 and code:add_path/1 find a user's beams; dbg traces calls
-on one node and on another one; eprof profiles; a mnesia table
+on one node and on another one; eprof and fprof profile; a mnesia table
 with a copy on every core takes transactions on one and is read on the
 others, and the survivors keep every committed write, and commit more,
 when a node is killed; restarted, it gets its copy back by itself;
@@ -82,6 +82,14 @@ class Otp(ShellTestCase):
                              "eprof:analyze(), eprof:stop().")
         self.assertRegex(reply, r"lists:seq_loop/3 +\d+")
         self.assertEqual(last_line(reply), "stopped")
+
+    def test_5_fprof_profiles_through_its_trace_file(self):
+        # fprof traces to a file through trace_file_drv (linked into ERTS),
+        # in the node's working directory, /tmp, then reads it back.
+        reply = self.sh.eval("fprof:apply(lists, seq, [1, 100]), fprof:profile(), fprof:analyse(), "
+                             "filelib:file_size(\"fprof.trace\") > 0.", 120)
+        self.assertRegex(reply, r"\{ \{lists,seq_loop,3\}, +26,")
+        self.assertEqual(last_line(reply), "true")
 
     def test_6_mnesia_on_every_core_survives_a_node_kill(self):
         self.assertEqual(self.eval("{R, []} = rpc:multicall([node() | nodes()], mnesia, start, []), lists:usort(R)."),
