@@ -52,7 +52,9 @@ PATCHED_KERNEL := code_server,file_server,file,erl_erts_errors,erl_kernel_errors
 # the same installed release as ERTS (tools/deps.sh installs them), and
 # the APPS="..." of `make image APPS="ssl ssh"`. The list is kept in a file
 # so that a change of it rebuilds the root.
-OTP_APPS := compiler sasl runtime_tools tools mnesia crypto asn1 public_key $(APPS)
+# eunit and common_test (with xmerl, which it writes its logs with) run
+# tests on a node as they do on Linux.
+OTP_APPS := compiler sasl runtime_tools tools mnesia crypto asn1 public_key eunit common_test xmerl $(APPS)
 # ELIXIR=1: Debian's Elixir (1.14, made for OTP 25) on every node as well,
 # and IEx as the console's shell (tools/mkrelease.py --iex; docs/elixir.md).
 ELIXIR ?=

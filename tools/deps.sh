@@ -11,6 +11,7 @@ PKGS="nasm qemu-system-x86 bochs bochsbios vgabios libcmocka-dev python3 gcc mak
 # the rest, the OTP applications every image carries (mk/erts.mk: OTP_APPS).
 PKGS="$PKGS musl-tools linux-libc-dev erlang-base erlang-dev erlang-eunit dpkg-dev perl m4 strace"
 PKGS="$PKGS erlang-runtime-tools erlang-tools erlang-mnesia erlang-crypto erlang-asn1 erlang-public-key"
+PKGS="$PKGS erlang-common-test erlang-xmerl"
 # rebar3: tests/boot/test_release.py builds examples/hello_rel as a user would
 # (it depends on Debian's whole `erlang`, which is a minute more to install).
 PKGS="$PKGS rebar3"

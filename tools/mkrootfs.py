@@ -14,6 +14,8 @@ out as the root directory `/` that its ERTS sees (`-root / -bindir /bin`).
                           gzips: loaded on demand, after boot), and the
                           Elixir applications --elixir names (Debian's
                           elixir, made for this OTP: --elixir-lib)
+  lib/APP-VSN/include     each OTP application's headers and priv files, but
+  lib/APP-VSN/priv        priv/lib (shared libraries: a node loads none)
   etc/inetrc, etc/hosts   name lookups from files only: nothing spawns inet_gethost
   dev/null                an empty regular file; the kernel serves it as the null device
   tmp/                    mount point of the per-core tmpfs (-home /tmp)
@@ -116,9 +118,17 @@ def copy_ebin_dir(src, dst):
     return dst
 
 
-def copy_ebin(erl_root, lib, root):
-    """lib/LIB/ebin of the installation into root. Returns the copy's path."""
-    return copy_ebin_dir(os.path.join(erl_root, "lib", lib, "ebin"), os.path.join(root, "lib", lib, "ebin"))
+def copy_lib(erl_root, lib, root):
+    """lib/LIB of the installation into root: its ebin, its headers
+    (include/, for -include_lib at the prompt) and its priv/ files (common
+    test's style sheets, tools' ...) but priv/lib, whose shared libraries a
+    node cannot load (crypto's and asn1's NIFs are linked into beam.smp).
+    Returns the ebin copy's path."""
+    src, dst = os.path.join(erl_root, "lib", lib), os.path.join(root, "lib", lib)
+    for part, skip in (("include", None), ("priv", shutil.ignore_patterns("lib"))):
+        if os.path.isdir(os.path.join(src, part)):
+            shutil.copytree(os.path.join(src, part), os.path.join(dst, part), ignore=skip)
+    return copy_ebin_dir(os.path.join(src, "ebin"), os.path.join(dst, "ebin"))
 
 
 def elixir_app(elixir_lib, app):
@@ -154,7 +164,7 @@ def build(erl_root, beam, out, patched=(), apps=(), elixir=(), elixir_lib=None):
     if beam:
         shutil.copyfile(beam, os.path.join(tmp, "bin", "beam.smp"))
         os.chmod(os.path.join(tmp, "bin", "beam.smp"), 0o755)
-    ebins = [copy_ebin(erl_root, lib, tmp) for lib in boot_libs(boot + ".script")]
+    ebins = [copy_lib(erl_root, lib, tmp) for lib in boot_libs(boot + ".script")]
     for spec in patched:
         compile_patched(spec, ebins)
     release_apps = installed_apps(erl_root, rel)
@@ -162,7 +172,7 @@ def build(erl_root, beam, out, patched=(), apps=(), elixir=(), elixir_lib=None):
     for app in apps:
         lib = app_dir(erl_root, rel, release_apps, app)
         if os.path.join(tmp, "lib", lib, "ebin") not in ebins:  # kernel, stdlib: the boot script's already
-            extra.append(copy_ebin(erl_root, lib, tmp))
+            extra.append(copy_lib(erl_root, lib, tmp))
     extra += [copy_elixir(elixir_lib, app, tmp) for app in elixir]
     strip_beams(ebins + extra)
     for name, data in (("etc/inetrc", INETRC), ("etc/hosts", HOSTS), ("dev/null", b"")):

@@ -1,13 +1,15 @@
-"""The OTP an Erlang engineer expects on every node (issue 16, first part):
-the standard applications of the release are in the image (compiler,
-sasl, runtime_tools, tools, mnesia, crypto, asn1, public_key); c/1
-compiles a module written to the node's /tmp and runs it, nl/1 loads it on
-every node, l/1 and code:add_path/1 find a user's beams; dbg traces calls
-on one node and on another one; eprof and fprof profile; a mnesia table
-with a copy on every core takes transactions on one and is read on the
-others, and the survivors keep every committed write, and commit more,
-when a node is killed; restarted, it gets its copy back by itself;
-os:cmd/1 and spawn ports fail saying that there are no external programs."""
+"""The OTP an Erlang engineer expects on every node (issue 16): the
+standard applications of the release are in the image (compiler, sasl,
+runtime_tools, tools, mnesia, crypto, asn1, public_key, eunit,
+common_test, xmerl); c/1 compiles a module written to the node's /tmp and
+runs it, nl/1 loads it on every node, OTP's headers are there for
+include_lib, EUnit tests a module and Common Test runs a suite across
+nodes, l/1 and code:add_path/1 find a user's beams; dbg traces calls on
+one node and on another one; eprof and fprof profile; a mnesia table with
+a copy on every core takes transactions on one and is read on the others,
+and the survivors keep every committed write, and commit more, when a
+node dies; restarted, it gets its copy back by itself; os:cmd/1 and spawn
+ports fail saying that there are no external programs."""
 import os
 import shutil
 import subprocess
@@ -20,10 +22,23 @@ from shell import Shell, ShellTestCase
 from test_dist import last_line, squeeze
 
 NODES = ["c0@hydros", "c1@hydros", "c2@hydros", "c3@hydros"]
-APPS = ["compiler", "sasl", "runtime_tools", "tools", "mnesia", "crypto", "asn1", "public_key"]
+APPS = ["compiler", "sasl", "runtime_tools", "tools", "mnesia", "crypto", "asn1", "public_key", "eunit", "common_test",
+        "xmerl"]
 
 HELLO = "-module(hello).\\n-export([hi/0]).\\nhi() -> {hello, node()}.\\n"
 BROKEN = "-module(broken).\\n-export([f/0]).\\nf() -> oops(.\\n"
+# A module with a header of OTP's (include_lib) and its EUnit tests.
+SIZED = ('-module(sized).\\n-include_lib(\\"kernel/include/file.hrl\\").\\n'
+         '-include_lib(\\"eunit/include/eunit.hrl\\").\\n-export([bytes/1]).\\n'
+         'bytes(F) -> {ok, #file_info{size = S}} = file:read_file_info(F), S.\\n'
+         'size_test() -> ?assertEqual(5, bytes(\\"five.txt\\")).\\n'
+         'missing_test() -> ?assertError({badmatch, {error, enoent}}, bytes(\\"none\\")).\\n')
+# A Common Test suite whose cases run here and on another node.
+SUITE = ('-module(mesh_SUITE).\\n-include_lib(\\"common_test/include/ct.hrl\\").\\n'
+         '-export([all/0, here/1, there/1, fails/1]).\\nall() -> [here, there, fails].\\n'
+         'here(_) -> c0@hydros = node().\\n'
+         'there(_) -> c3@hydros = rpc:call(c3@hydros, erlang, node, []).\\n'
+         'fails(_) -> 1 = 2.\\n')
 
 
 class Otp(ShellTestCase):
@@ -50,6 +65,23 @@ class Otp(ShellTestCase):
         reply = self.sh.eval('file:write_file("broken.erl", "%s"), c(broken).' % BROKEN)
         self.assertRegex(reply, r"broken\.erl:3:\d+: syntax error before")
         self.assertEqual(last_line(reply), "error")
+
+    def test_2_otp_headers_and_eunit(self):
+        self.assertEqual(self.eval('file:write_file("five.txt", "12345"), file:write_file("sized.erl", "%s"), '
+                                   'c(sized), sized:bytes("five.txt").' % SIZED), "5")
+        reply = self.sh.eval("eunit:test(sized).", 60)
+        self.assertEqual(reply, "  2 tests passed.\nok")
+
+    def test_2_common_test_runs_a_suite_across_nodes(self):
+        # Its logs (HTML, written with xmerl and its style sheets from
+        # priv/) go to the node's /tmp; 2 cases pass, one fails.
+        reply = self.sh.eval('file:write_file("mesh_SUITE.erl", "%s"), file:make_dir("ct_logs"), '
+                             'ct:run_test([{suite, "mesh_SUITE"}, {logdir, "ct_logs"}]).' % SUITE, 180)
+        self.assertRegex(reply, r"TEST COMPLETE, 2 ok, 1 failed of 3 test cases")
+        self.assertEqual(last_line(reply), "{2,1,{0,0}}")
+        self.assertEqual(self.eval('filelib:is_file(filename:join(filename:dirname(hd(filelib:wildcard('
+                                   '"ct_logs/ct_run.*/tmp.mesh_SUITE.logs/run.*/suite.log.html"))), '
+                                   '"mesh_suite.fails.html")).'), "true")
 
     def test_3_l_and_add_path_find_a_users_beams(self):
         self.assertEqual(self.eval('ok = filelib:ensure_dir("/tmp/mine/x"), ok = file:write_file("/tmp/mine/mine.erl", '

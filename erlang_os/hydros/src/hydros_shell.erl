@@ -24,7 +24,7 @@ help() ->
              {"hydros:devices()", "the devices, their holders, drivers and driver states"},
              {"hydros:services([Core])", "the node's services: what each requires, its state, when it started"},
              {"hydros:subscribe()", "{hydros, Event} messages: node up, down, restarted, core dead, device moved"},
-             {"hydros:state()", "cores, devices and placements as this node last saw them"},
+             {"hydros:state()", "cores, devices and placements as this node last saw them, and every node's load now"},
              {"hydros:channels()", "this core's rings to the others: messages, corrupt ones"},
              {"hydros:help()", "this list"}],
     [io:format("~-32s ~s~n", [Cmd, What]) || {Cmd, What} <- Lines],

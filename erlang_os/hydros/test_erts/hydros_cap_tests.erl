@@ -197,13 +197,15 @@ at_most_256_entries_a_call_test() ->
 %% A set holds what its terms refer to (here a 1 MiB binary each, which
 %% nothing else holds) until its last process is gone.
 sets_are_freed_with_their_last_process_test() ->
+    Me = self(),
     Before = erlang:memory(binary),
     Pids = [spawn(fun() ->
                           ok = hydros_cap:exclude([{blob, binary:copy(<<I>>, 1 bsl 20)}]),
                           erlang:garbage_collect(),
+                          Me ! {held, self()},
                           receive stop -> ok end
                   end) || I <- lists:seq(1, 20)],
-    timer:sleep(200),
+    [receive {held, P} -> ok end || P <- Pids], % each set made, its process collected
     Held = erlang:memory(binary) - Before,
     [begin Ref = monitor(process, P), P ! stop, receive {'DOWN', Ref, _, _, _} -> ok end end || P <- Pids],
     ?assert(Held >= 20 bsl 20),
