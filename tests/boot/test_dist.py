@@ -21,11 +21,28 @@ def squeeze(text):
     return re.sub(r"\s+", "", text)
 
 
+# A logger report of the shell's node (a supervisor's, global's warning
+# about a node it disconnects): its header line, then its message, indented
+# or global's one line.
+REPORT_HEADER = re.compile(r"^=[A-Z ]+ REPORT==== .* ===$")
+REPORT_BODY = re.compile(r"^(?:\s|'global' at node |$)")
+
+
 def last_line(reply):
-    """A reply's last line: the kernel's lines about a fault or a restart,
-    or global's warning about a node it disconnects (the shell node's own
-    output), may land before it."""
-    return squeeze(reply.strip().split("\n")[-1])
+    """A reply's last line, less the node's own logger reports, which land
+    before or after it when a fault or a restart is in the same reply (the
+    kernel's lines are no part of a reply already: shell.NOT_REPLY)."""
+    lines, kept = reply.strip().split("\n"), []
+    i = 0
+    while i < len(lines):
+        if REPORT_HEADER.match(lines[i]):
+            i += 1
+            while i < len(lines) and REPORT_BODY.match(lines[i]):
+                i += 1
+        else:
+            kept.append(lines[i])
+            i += 1
+    return squeeze(kept[-1] if kept else "")
 
 
 def wait_for_mesh(test, sh, nodes):

@@ -130,7 +130,7 @@ class Storm(unittest.TestCase):
                 self.assertIn(lines[-1], ("ok", "{error,ebusy}"))
                 time.sleep(0.2)
             # The last line: the panic's report may land inside the reply.
-            self.assertEqual(sh.eval("hydros:inject(1, kernel_panic).").strip().split("\n")[-1], "ok")
+            self.assertEqual(last_line(sh.eval("hydros:inject(1, kernel_panic).")), "ok")
             sh.boot.expect(r"^\*\*\* core 1 stopped \(panic: injected kernel panic\)", 30)
             self.assertEqual(sh.eval("hydros:inject(1, halt)."), "{error,{core_dead,1}}")
             self.assertEqual(sh.eval("hydros:inject(7, halt)."), "{error,{no_core,7}}")

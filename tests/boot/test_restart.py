@@ -8,7 +8,7 @@ import time
 import unittest
 
 from shell import Shell
-from test_dist import squeeze, wait_for_mesh
+from test_dist import last_line, squeeze, wait_for_mesh
 from test_faults import NO_RESET
 
 NODES = ["c%d@hydros" % k for k in range(3)]
@@ -28,7 +28,7 @@ def kill_and_restart(test, sh, fault, mesh=NODES, gone=NODE_GONE):
     """fault on core 1, then hydros:restart(1): milliseconds from the
     restart to nodeup at c0; then mesh must be whole again."""
     mark = sh.boot.mark()
-    test.assertEqual(sh.eval("hydros:inject(1, %s)." % fault).strip().split("\n")[-1], "ok")
+    test.assertEqual(last_line(sh.eval("hydros:inject(1, %s)." % fault)), "ok")
     sh.boot.expect(gone, 30, after=mark)
     sh.settle()  # global's warning about c1 comes on c0's own console
     deadline = time.monotonic() + 30
@@ -42,7 +42,7 @@ def kill_and_restart(test, sh, fault, mesh=NODES, gone=NODE_GONE):
                     NODEUP_S + 30)
     sh.eval("ok = net_kernel:monitor_nodes(false), f(T0).")
     # The last line: the kernel's lines about the restart may land inside the reply.
-    m = re.fullmatch(r"\{up,(\d+)\}", squeeze(reply.strip().split("\n")[-1]))
+    m = re.fullmatch(r"\{up,(\d+)\}", last_line(reply))
     test.assertIsNotNone(m, "no nodeup of c1 within %d s: %s" % (NODEUP_S, reply))
     wait_for_mesh(test, sh, mesh)
     test.assertEqual(sh.eval("rpc:call(c1@hydros, hydros, core, [])."), "1")
@@ -97,7 +97,7 @@ class Restart(unittest.TestCase):
         self.assertRegex(self.sh.eval("hydros:nodes()."), r"c1 +retired +16#%x-16#%x" % (base, end))
         # At its next death the whole partition but the retired block is free.
         mark = self.sh.boot.mark()
-        self.assertEqual(self.sh.eval("hydros:inject(1, halt).").strip().split("\n")[-1], "ok")
+        self.assertEqual(last_line(self.sh.eval("hydros:inject(1, halt).")), "ok")
         self.sh.boot.expect(r"^node 1: exited with status 0$", 30, after=mark)
         self.sh.settle()
         part = self.sh.eval("{B, E} = hydros:partition(1), (E - B) div 1024.")
@@ -115,7 +115,7 @@ class Restart(unittest.TestCase):
     def test_5_while_another_is_dead(self):
         """c2 is dead while c1 dies and restarts: c1 comes back (its rings to
         the dead c2 stay closed), then c2 comes back too and the mesh is whole."""
-        self.assertEqual(self.sh.eval("hydros:inject(2, halt).").strip().split("\n")[-1], "ok")
+        self.assertEqual(last_line(self.sh.eval("hydros:inject(2, halt).")), "ok")
         self.sh.boot.expect(r"^node 2: exited with status 0$", 30)
         self.sh.settle()
         ms = kill_and_restart(self, self.sh, "halt", mesh=NODES[:2])
