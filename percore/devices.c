@@ -109,12 +109,6 @@ void devices_found(bool ecam, const char *what, uint64_t first, uint64_t end)
     }
 }
 
-static bool node_up(int core)
-{
-    int s = cores[core].node_state;
-    return core_alive(&cores[core]) && (s == NODE_BOOTING || s == NODE_RUNNING);
-}
-
 void devices_node_started(struct core *c)
 {
     spin_lock(&lock);
@@ -318,16 +312,16 @@ static int64_t map(uint64_t first, uint64_t len, uint64_t uaddr)
 static int64_t move(struct device *d, uint64_t to)
 {
     int me = (int)this_core()->id;
-    if (d->holder != me && node_up(d->holder))
+    if (d->holder != me && node_lives(&cores[d->holder]))
         return d->holder + 1;
-    if (node_up(d->holder) && (mapped[d - table.dev][d->holder] || irq_open(d)))
+    if (node_lives(&cores[d->holder]) && (mapped[d - table.dev][d->holder] || irq_open(d)))
         return -EBUSY; /* its registers are mapped or its line open in its holder: let them go first */
     if (d->holder != (int)to) {
         for (int l = 0; l < d->nirqs; l++) /* a dead holder's line: masked, and free for the new one */
             irq_forget(&irqs[d->irqs[l]]);
         devtab_iomap_set(d, cores[d->holder].iomap, false);
         d->holder = (int)to;
-        if (node_up((int)to))
+        if (node_lives(&cores[(int)to]))
             devtab_iomap_set(d, cores[to].iomap, true);
         kprintf("devices: %s given to core %lu by node %d\n", d->name, to, me);
     }
@@ -403,7 +397,7 @@ int devices_render(char *out, int max)
     spin_lock(&lock);
     for (int i = 0; i < table.n && n < max; i++) {
         const struct device *d = &table.dev[i];
-        n += snprintf(out + n, max - n, "%s c%d %s", d->name, d->holder, node_up(d->holder) ? "open" : "closed");
+        n += snprintf(out + n, max - n, "%s c%d %s", d->name, d->holder, node_lives(&cores[d->holder]) ? "open" : "closed");
         for (int r = 0; r < d->nports && n < max; r++)
             n += snprintf(out + n, max - n, " port:0x%x-0x%x", d->ports[r].first, d->ports[r].last);
         for (int r = 0; r < d->nmmio && n < max; r++)

@@ -74,6 +74,12 @@ int fault_by_name(const char *name, size_t len)
     return -EINVAL;
 }
 
+/* The faults that act on the core's node, not on its kernel. */
+static bool hits_node(int fault)
+{
+    return fault == FAULT_HALT || fault == FAULT_NODE_CRASH || fault == FAULT_NODE_HANG || fault == FAULT_WILD_WRITE;
+}
+
 int inject_ask(int core, int fault)
 {
     if (fault <= 0 || fault >= (int)ARRAY_SIZE(fault_names))
@@ -82,6 +88,8 @@ int inject_ask(int core, int fault)
         return -ENXIO;
     if (!core_alive(&cores[core]))
         return -ESRCH;
+    if (hits_node(fault) && !node_lives(&cores[core]))
+        return -ENOENT; /* nothing there to hit: say so rather than do nothing */
     if (fault == FAULT_MCE && !mce_can_raise())
         return -ENOTSUP;
     if (!__atomic_compare_exchange_n(&cores[core].inject, &(int){0}, fault, false, __ATOMIC_SEQ_CST,

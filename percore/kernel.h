@@ -106,6 +106,13 @@ static inline bool core_alive(const struct core *c)
     return s == CORE_ONLINE || s == CORE_SUSPECT;
 }
 
+/* A node lives on c: booting or running, on a live core. */
+static inline bool node_lives(const struct core *c)
+{
+    int s = c->node_state;
+    return core_alive(c) && (s == NODE_BOOTING || s == NODE_RUNNING);
+}
+
 extern struct core cores[MAX_CORES];
 extern int ncores;
 

@@ -397,8 +397,7 @@ int node_kill_ask(int core)
     if (core < 0 || core >= ncores)
         return -ENXIO;
     struct core *c = &cores[core];
-    int s = c->node_state;
-    if (!core_alive(c) || (s != NODE_BOOTING && s != NODE_RUNNING))
+    if (!node_lives(c))
         return -ESRCH;
     node_declare_dead(c, "killed");
     if (core != (int)this_core()->id)

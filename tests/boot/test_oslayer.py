@@ -102,6 +102,15 @@ class OsLayer(ShellTestCase):
         self.assertEqual(last_line(self.sh.eval("hydros:kill(3), timer:sleep(500), ok.")), "ok")
         self.assertEqual(self.eval("{hydros:ps(3), hydros:run(3, erlang, node, []), hydros:top(x)}."),
                          "{{error,{not_running,3,node_dead}},{error,{not_running,3,node_dead}},{error,{bad_seconds,x}}}")
+        # A fault of the node where none runs, a core that is alive, bad arguments.
+        self.assertEqual(self.eval("{hydros:inject(3, halt), hydros:kill(3), hydros:restart(1), hydros:inject(9, halt), "
+                                   "hydros:inject(1, bogus), hydros:inject(x, halt), hydros:inject(1, \"halt\")}."),
+                         "{{error,{not_running,3}},{error,{not_running,3}},{error,{not_dead,1}},{error,{no_core,9}},"
+                         "{error,{bad_fault,bogus}},{error,{bad_core,x}},{error,{bad_fault,\"halt\"}}}")
+        self.assertEqual(self.eval("{hydros:kill(x), hydros:restart(-1), hydros:policy(x), hydros:policy(x, temporary), "
+                                   "hydros:policy(1, bogus), hydros:services(x)}."),
+                         "{{error,{bad_core,x}},{error,{bad_core,-1}},{error,{bad_core,x}},{error,{bad_core,x}},"
+                         "{error,{bad_policy,bogus}},{error,{bad_core,x}}}")
         self.assertRegex(self.sh.eval("hydros:top(0)."), r"\nc3 +node_dead +- +- +\d+ +- +- +0\n")
         self.restart(3)
 

@@ -127,11 +127,17 @@ poke(Addr) when is_integer(Addr) ->
 %% heap_panic (a kernel panic holding the kernel heap's lock)
 %% (percore/inject.c says what each does). The core's kernel acts at once;
 %% this returns before the fault has its effect, even on this node's core.
-%% Errors: {bad_fault, F}, {no_core, C}, {core_dead, C}, ebusy (one is
-%% pending there), enotsup (mce where the CPU cannot fake one).
+%% Errors: {bad_core, C}, {bad_fault, F}, {no_core, C}, {core_dead, C},
+%% {not_running, C} (a fault of the node, and no node runs there), ebusy
+%% (one is pending there), enotsup (mce where the CPU cannot fake one).
 inject(Core, Fault) when is_integer(Core), Core >= 0, is_atom(Fault) ->
     command("/dev/hydros/inject", [integer_to_list(Core), $\s, atom_to_list(Fault)],
-            #{einval => {bad_fault, Fault}, enxio => {no_core, Core}, esrch => {core_dead, Core}}).
+            #{einval => {bad_fault, Fault}, enxio => {no_core, Core}, esrch => {core_dead, Core},
+              enoent => {not_running, Core}});
+inject(Core, _Fault) when not is_integer(Core); Core < 0 ->
+    {error, {bad_core, Core}};
+inject(_Core, Fault) ->
+    {error, {bad_fault, Fault}}.
 
 %% This node's channels as its kernel counts them, one map a peer core:
 %% core, open (false once the peer died), rx and tx (messages), and
@@ -150,30 +156,38 @@ channels() ->
 %% freed whole: returns once its kernel has been asked; the node says it is
 %% up and joins the mesh a second or two later. A core whose kernel died is
 %% restarted whole first (INIT, SIPI): then this returns once that kernel
-%% is back (core 0 through the BIOS's warm reset). Errors: {no_core, C},
+%% is back (core 0 through the BIOS's warm reset). Errors: {bad_core, C}, {no_core, C},
 %% {not_dead, C}, busy (another core is being started, or the dead one is
 %% not stopped yet: ask again), {did_not_start, C}.
 restart(Core) when is_integer(Core), Core >= 0 ->
     command("/dev/hydros/restart", integer_to_list(Core),
             #{enxio => {no_core, Core}, ebusy => {not_dead, Core}, eagain => busy,
-              etimedout => {did_not_start, Core}}).
+              etimedout => {did_not_start, Core}});
+restart(Core) ->
+    {error, {bad_core, Core}}.
 
 %% Ends the node of Core, which its policy then leaves down (as an OTP
 %% supervisor's terminate_child): hydros:restart/1 brings it back. Errors:
-%% {no_core, C}, {not_running, C}.
+%% {bad_core, C}, {no_core, C}, {not_running, C}.
 kill(Core) when is_integer(Core), Core >= 0 ->
-    command("/dev/hydros/kill", integer_to_list(Core), #{enxio => {no_core, Core}, esrch => {not_running, Core}}).
+    command("/dev/hydros/kill", integer_to_list(Core), #{enxio => {no_core, Core}, esrch => {not_running, Core}});
+kill(Core) ->
+    {error, {bad_core, Core}}.
 
 %% The restart policy of Core's node (default: of nodes without one of
 %% their own): #{restart => permanent | transient | temporary, intensity =>
 %% R, period => T}, at most R restarts in T seconds (hydros_policy).
 policy(Core) when is_integer(Core), Core >= 0; Core =:= default ->
-    hydros_policy_server:policy(Core).
+    hydros_policy_server:policy(Core);
+policy(Core) ->
+    {error, {bad_core, Core}}.
 
 %% Changes it on every node, from a restart type or a map of some of the
 %% keys: ok or {error, {bad_policy, P}}.
 policy(Core, Policy) when is_integer(Core), Core >= 0; Core =:= default ->
-    hydros_policy_server:set_policy(Core, Policy).
+    hydros_policy_server:set_policy(Core, Policy);
+policy(Core, _Policy) ->
+    {error, {bad_core, Core}}.
 
 %% A command written to a /dev/hydros file: ok, or {error, E} with the
 %% file's errno named by Errors where it has a name there. The caller
