@@ -425,7 +425,7 @@ void node_fallback_tick(void)
             continue;
         if (lowest < 0)
             lowest = k;
-        any |= c->node_state == NODE_BOOTING || c->node_state == NODE_RUNNING;
+        any |= node_lives(c);
         if (c->node_state == NODE_RUNNING)
             tries = 0;
     }

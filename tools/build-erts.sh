@@ -50,8 +50,8 @@ CONFIGURE_FLAGS=(
 # OTP's own port drivers that we link in as well (a node loads no shared
 # library): trace_file_drv, which fprof and dbg:trace_port(file, ...) open.
 # Built from the fetched source (build_otp_drivers) into build/erts*/drivers.
-OTP_DRIVERS=$OUT/drivers/trace_file_drv.a
-CONFIGURE_FLAGS+=("--enable-static-drivers=${STATIC_DRIVERS:+$STATIC_DRIVERS,}$OTP_DRIVERS")
+OTP_DRIVERS=("$OUT/drivers/trace_file_drv.a")
+CONFIGURE_FLAGS+=("--enable-static-drivers=${STATIC_DRIVERS:+$STATIC_DRIVERS,}$(IFS=,; echo "${OTP_DRIVERS[*]}")")
 
 say() { printf '[erts %s] %s\n' "$(date +%T)" "$*"; }
 die() { printf 'build-erts: %s\n' "$*" >&2; exit 1; }
@@ -136,7 +136,7 @@ copy_own_sources() {
 build_otp_drivers() {
     local a name src
     mkdir -p "$OUT/drivers"
-    for a in $OTP_DRIVERS; do
+    for a in "${OTP_DRIVERS[@]}"; do
         name=$(basename "$a" .a)
         src=$(find "$TREE/lib" -path "*/c_src/$name.c" | head -1)
         [ -n "$src" ] || die "no $name.c in $TREE/lib"

@@ -281,9 +281,7 @@ unsubscribe() ->
 %% now: loads => #{Node => #{busy, processes, run_queue, reductions_per_s,
 %% memory_kib}} (a node that does not answer within a second is left out).
 state() ->
-    Nodes = [node() | erlang:nodes()],
-    Loads = maps:from_list([{N, F} || {N, {ok, F}} <- lists:zip(Nodes, erpc:multicall(Nodes, hydros_placer, figures,
-                                                                                     [], 1000))]),
+    Loads = hydros_placer:figures([node() | erlang:nodes()], 1000),
     maps:merge(hydros_state:state(), #{placed => placed(), loads => Loads}).
 
 %% The operator's commands, a line each (hydros_shell).

@@ -8,7 +8,7 @@
 %% by policy (hydros_place). Its decisions are counted (placed/0).
 -module(hydros_placer).
 -behaviour(gen_server).
--export([start_link/0, place/1, load/0, figures/0, placed/0]).
+-export([start_link/0, place/1, load/0, figures/0, figures/2, placed/0]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 -define(SAMPLE_MS, 500). % this node's utilization, over that long
@@ -39,6 +39,11 @@ load() ->
 figures() ->
     gen_server:call(?MODULE, figures).
 
+%% figures/0 of each of Nodes that answers within Timeout ms.
+-spec figures([node()], timeout()) -> #{node() => map()}.
+figures(Nodes, Timeout) ->
+    maps:from_list([{N, F} || {N, {ok, F}} <- lists:zip(Nodes, erpc:multicall(Nodes, ?MODULE, figures, [], Timeout))]).
+
 %% How many processes this node's callers placed on each node.
 -spec placed() -> #{node() => pos_integer()}.
 placed() ->
@@ -51,9 +56,9 @@ init([]) ->
 
 handle_call(load, _From, St) ->
     {reply, own_load(St), St};
-handle_call(figures, _From, St = #st{reds_per_s = Reds}) ->
-    {reply, (own_load(St))#{processes := erlang:system_info(process_count), run_queue => erlang:statistics(run_queue),
-                            reductions_per_s => Reds, memory_kib => erlang:memory(total) div 1024}, St};
+handle_call(figures, _From, St = #st{busy = Busy, reds_per_s = Reds}) ->
+    {reply, #{busy => Busy, processes => erlang:system_info(process_count), run_queue => erlang:statistics(run_queue),
+              reductions_per_s => Reds, memory_kib => erlang:memory(total) div 1024}, St};
 handle_call({place, Policy}, _From, St0) ->
     St = #st{loads = Loads, last = Last} = fresh(St0),
     case hydros_place:choose(Policy, Loads, Last) of

@@ -65,8 +65,7 @@ refresh(Next, State0) ->
 table() ->
     Status = hydros:status(),
     Nodes = [N || #{core := C, state := running} <- Status, {ok, N} <- [node_of(C)]],
-    Figures = maps:from_list([{N, F} || {N, {ok, F}} <- lists:zip(Nodes, erpc:multicall(Nodes, hydros_placer, figures,
-                                                                                       [], ?CALL_MS))]),
+    Figures = hydros_placer:figures(Nodes, ?CALL_MS),
     io:format("~-5s ~-9s ~5s ~9s ~10s ~6s ~9s ~8s~n",
               ["core", "state", "cpu%", "reds/s", "mem KiB", "runq", "processes", "restarts"]),
     [io:format("c~-4b ~-9s ~5s ~9s ~10b ~6s ~9s ~8b~n",
